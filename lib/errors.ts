@@ -1,0 +1,132 @@
+/**
+ * The one error model. `name` is an explicit string (bundles are minified, class names are not
+ * stable) because Step Functions `Retry`/`Catch` match on it; `code` is what HTTP callers see in
+ * problem responses. Messages are ours: upstream text never goes into them.
+ */
+export abstract class ServiceError extends Error {
+  abstract override readonly name: string;
+  readonly code: string;
+  readonly httpStatus: number;
+
+  protected constructor(message: string, code: string, httpStatus: number, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.code = code;
+    this.httpStatus = httpStatus;
+  }
+}
+
+export interface InvalidField {
+  readonly field: string;
+  readonly problem: string;
+}
+
+/** The caller's input is not acceptable; retrying the same input cannot help. */
+export class InvalidRequestError extends ServiceError {
+  override readonly name = 'InvalidRequestError';
+  readonly invalidFields: readonly InvalidField[];
+
+  constructor(message: string, invalidFields: readonly InvalidField[] = []) {
+    super(message, 'INVALID_REQUEST', 400, undefined);
+    this.invalidFields = invalidFields;
+  }
+}
+
+/** The project is not one this deployment serves (`HUAWEICLOUD_PROJECT_ID`). */
+export class ProjectNotServedError extends ServiceError {
+  override readonly name = 'ProjectNotServedError';
+  constructor() {
+    super('This deployment does not serve the requested project.', 'PROJECT_NOT_SERVED', 403);
+  }
+}
+
+export class TaskNotFoundError extends ServiceError {
+  override readonly name = 'TaskNotFoundError';
+  constructor(what: 'task' | 'instance', upstreamRequestId?: string) {
+    super(
+      what === 'instance'
+        ? 'The Kafka instance does not exist.'
+        : 'The Smart Connect task does not exist.',
+      what === 'instance' ? 'INSTANCE_NOT_FOUND' : 'TASK_NOT_FOUND',
+      404,
+    );
+    this.upstreamRequestId = upstreamRequestId;
+  }
+  readonly upstreamRequestId: string | undefined;
+}
+
+/** Base of everything that went wrong on Huawei's side of the call. */
+export abstract class UpstreamError extends ServiceError {
+  upstreamRequestId: string | undefined;
+  attempts = 0;
+}
+
+/** Huawei throttled us (429) and waiting longer would not fit the deadline. */
+export class UpstreamThrottledError extends UpstreamError {
+  override readonly name = 'UpstreamThrottledError';
+  readonly retryAfterSeconds: number | undefined;
+  constructor(retryAfterSeconds?: number) {
+    super('Huawei Cloud is throttling requests; try again later.', 'UPSTREAM_THROTTLED', 503);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** 5xx, connection reset or refused: transient, worth retrying later. */
+export class UpstreamUnavailableError extends UpstreamError {
+  override readonly name = 'UpstreamUnavailableError';
+  constructor(cause?: unknown) {
+    super('Huawei Cloud is unavailable.', 'UPSTREAM_UNAVAILABLE', 502, cause);
+  }
+}
+
+/** No answer within the deadline derived from the Lambda's remaining time. */
+export class UpstreamTimeoutError extends UpstreamError {
+  override readonly name = 'UpstreamTimeoutError';
+  constructor(cause?: unknown) {
+    super('Huawei Cloud did not answer in time.', 'UPSTREAM_TIMEOUT', 504, cause);
+  }
+}
+
+/** The answer is not what the API promises: not JSON, wrong shape, too large, a redirect. */
+export class UpstreamContractError extends UpstreamError {
+  override readonly name = 'UpstreamContractError';
+  constructor(reason: string, cause?: unknown) {
+    super(
+      `Huawei Cloud answered outside its API contract: ${reason}.`,
+      'UPSTREAM_CONTRACT_VIOLATION',
+      502,
+      cause,
+    );
+  }
+}
+
+/** Huawei refused the call itself (401, 403, 400, ...): our credentials or permissions. */
+export class UpstreamRejectedError extends UpstreamError {
+  override readonly name = 'UpstreamRejectedError';
+  readonly upstreamStatus: number;
+  constructor(upstreamStatus: number) {
+    const [code, message] =
+      upstreamStatus === 401
+        ? ['UPSTREAM_AUTH_FAILED', 'Huawei Cloud rejected this service’s credentials.']
+        : upstreamStatus === 403
+          ? ['UPSTREAM_FORBIDDEN', 'This service’s Huawei Cloud credentials lack permission.']
+          : ['UPSTREAM_REJECTED', 'Huawei Cloud rejected the request.'];
+    super(message, code, 502);
+    this.upstreamStatus = upstreamStatus;
+  }
+}
+
+/** Deployment problem: bad environment variable, missing or malformed secret. */
+export class ConfigurationError extends ServiceError {
+  override readonly name = 'ConfigurationError';
+  constructor(message: string, cause?: unknown) {
+    super(message, 'CONFIGURATION_ERROR', 500, cause);
+  }
+}
+
+/** DynamoDB or EventBridge failed in a way that a later attempt may not. */
+export class DependencyUnavailableError extends ServiceError {
+  override readonly name = 'DependencyUnavailableError';
+  constructor(dependency: string, cause?: unknown) {
+    super(`${dependency} is unavailable.`, 'DEPENDENCY_UNAVAILABLE', 503, cause);
+  }
+}
