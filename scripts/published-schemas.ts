@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { connectorTaskSchema } from '../lib/connector-task';
+
+/*
+ * Every JSON document this repository publishes, keyed by its repo-relative path. The generator
+ * writes them and a unit test fails when a checked-in copy drifts from its source schema, so
+ * adding a document is adding one entry here.
+ */
+
+/** A URN rather than a URL: the schemas are published in this repository, not served anywhere. */
+const SCHEMA_ID_PREFIX = 'urn:huawei-dms-connector-status:schema:';
+
+export function publishedSchemas(): Record<string, unknown> {
+  return {
+    'schemas/connector-task.schema.json': jsonSchema(connectorTaskSchema, {
+      id: 'connector-task',
+      title: 'ConnectorTask',
+    }),
+  };
+}
+
+/** The one serialization, shared by the generator and the drift test so they cannot disagree. */
+export function renderPublishedDocument(document: unknown): string {
+  return `${JSON.stringify(document, null, 2)}\n`;
+}
+
+function jsonSchema(schema: z.ZodType, about: { id: string; title: string }): unknown {
+  const { $schema, ...body } = z.toJSONSchema(schema);
+  // `$schema` and `$id` first: readers (and tools that sniff the draft) look at the top.
+  return { $schema, $id: `${SCHEMA_ID_PREFIX}${about.id}`, title: about.title, ...body };
+}
