@@ -26,6 +26,11 @@ export const taskRefSchema = z.strictObject({
   taskId: taskIdSchema,
 });
 
+export const instanceRefSchema = z.strictObject({
+  projectId: projectIdSchema,
+  instanceId: instanceIdSchema,
+});
+
 /** Which Smart Connect task: the key of everything this service does. */
 export type TaskRef = z.infer<typeof taskRefSchema>;
 

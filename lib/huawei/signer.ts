@@ -24,7 +24,10 @@ const EMPTY_BODY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca4959
 
 /** `YYYYMMDDTHHmmssZ` in UTC, the only format the gateway accepts in `X-Sdk-Date`. */
 export function formatSdkDate(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 /** RFC 3986 percent-encoding: only `A-Z a-z 0-9 - . _ ~` stay as they are. */
@@ -73,7 +76,10 @@ function canonicalHeaders(headers: Readonly<Record<string, string>>): {
   };
 }
 
-export function stringToSign(request: SignableRequest, sdkDate: string): {
+export function stringToSign(
+  request: SignableRequest,
+  sdkDate: string,
+): {
   stringToSign: string;
   signedHeaders: string;
 } {

@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import { ConfigurationError } from './errors';
+import { REGION_PATTERN, dmsBaseUrl, endpointProblem } from './huawei/endpoint';
+import { projectIdSchema } from './task-ref';
+
+const integer = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const commaList = (value: string) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+
+/** The public configuration interface; every name is documented in the README. */
+const environmentSchema = z.object({
+  HUAWEICLOUD_SECRET_ID: z.string().trim().min(1, 'is required (Secrets Manager secret id or ARN)'),
+  HUAWEICLOUD_REGION: z
+    .string()
+    .trim()
+    .regex(REGION_PATTERN, 'must be a Huawei Cloud region such as cn-north-4'),
+  HUAWEICLOUD_ENDPOINT: z
+    .string()
+    .trim()
+    .optional()
+    .transform((value, ctx) => {
+      if (!value) return undefined;
+      let url: URL;
+      try {
+        url = new URL(value);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be an absolute URL' });
+        return z.NEVER;
+      }
+      const problem = endpointProblem(url);
+      if (problem) {
+        ctx.addIssue({ code: 'custom', message: problem });
+        return z.NEVER;
+      }
+      return url;
+    }),
+  HUAWEICLOUD_PROJECT_ID: z
+    .string()
+    .transform(commaList)
+    .pipe(
+      z
+        .array(projectIdSchema)
+        .min(1, 'is required: the comma-separated project id(s) this deployment serves'),
+    ),
+  STATUS_TABLE_NAME: z.string().trim().min(3, 'is required (DynamoDB table name)'),
+  EVENT_BUS_NAME: z.string().trim().min(1, 'is required (EventBridge bus name or ARN)'),
+  SECRET_CACHE_TTL_SECONDS: integer(0, 86_400, 300),
+  UPSTREAM_ATTEMPT_TIMEOUT_MS: integer(100, 60_000, 3_000),
+  UPSTREAM_MAX_ATTEMPTS: integer(1, 10, 3),
+  UPSTREAM_MAX_RESPONSE_BYTES: integer(1_024, 10 * 1024 * 1024, 1024 * 1024),
+  /** Used when there is no Lambda context to derive a deadline from (local runs, tests). */
+  UPSTREAM_DEFAULT_DEADLINE_MS: integer(500, 900_000, 10_000),
+});
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+export interface Config {
+  readonly huawei: {
+    readonly secretId: string;
+    readonly region: string;
+    readonly baseUrl: URL;
+    readonly projectIds: ReadonlySet<string>;
+    /** The project used when a caller names none (only when exactly one is served). */
+    readonly defaultProjectId: string | undefined;
+  };
+  readonly secretCacheTtlMs: number;
+  readonly upstream: {
+    readonly attemptTimeoutMs: number;
+    readonly maxAttempts: number;
+    readonly maxResponseBytes: number;
+    readonly defaultDeadlineMs: number;
+  };
+  readonly statusTableName: string;
+  readonly eventBusName: string;
+}
+
+/** Formats zod issues as "NAME message" lines: names the variable, never echoes its value. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .map((issue) => `${issue.path.map(String).join('.') || '(root)'} ${issue.message}`)
+    .join('; ');
+}
+
+/** Parsed once per cold start; a bad variable fails the cold start with its name in the message. */
+export function loadConfig(env: Environment): Config {
+  const parsed = environmentSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigurationError(`Invalid configuration: ${describeIssues(parsed.error.issues)}`);
+  }
+  const e = parsed.data;
+  return {
+    huawei: {
+      secretId: e.HUAWEICLOUD_SECRET_ID,
+      region: e.HUAWEICLOUD_REGION,
+      baseUrl: e.HUAWEICLOUD_ENDPOINT ?? dmsBaseUrl(e.HUAWEICLOUD_REGION),
+      projectIds: new Set(e.HUAWEICLOUD_PROJECT_ID),
+      defaultProjectId:
+        e.HUAWEICLOUD_PROJECT_ID.length === 1 ? e.HUAWEICLOUD_PROJECT_ID[0] : undefined,
+    },
+    secretCacheTtlMs: e.SECRET_CACHE_TTL_SECONDS * 1000,
+    upstream: {
+      attemptTimeoutMs: e.UPSTREAM_ATTEMPT_TIMEOUT_MS,
+      maxAttempts: e.UPSTREAM_MAX_ATTEMPTS,
+      maxResponseBytes: e.UPSTREAM_MAX_RESPONSE_BYTES,
+      defaultDeadlineMs: e.UPSTREAM_DEFAULT_DEADLINE_MS,
+    },
+    statusTableName: e.STATUS_TABLE_NAME,
+    eventBusName: e.EVENT_BUS_NAME,
+  };
+}

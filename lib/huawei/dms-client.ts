@@ -1,0 +1,269 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Clock, Random } from '../clock';
+import type { UpstreamError } from '../errors';
+import {
+  TaskNotFoundError,
+  UpstreamContractError,
+  UpstreamRejectedError,
+  UpstreamThrottledError,
+  UpstreamTimeoutError,
+  UpstreamUnavailableError,
+} from '../errors';
+import { encodeRfc3986, signRequest, type QueryParams } from './signer';
+import type { CredentialsSource } from './secret-credentials';
+import { TransportError, type HttpTransport, type TransportResponse } from './http-transport';
+
+export interface RetryPolicy {
+  readonly maxAttempts: number;
+  readonly attemptTimeoutMs: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+}
+
+export interface DmsClientOptions {
+  readonly baseUrl: URL;
+  readonly credentials: CredentialsSource;
+  readonly transport: HttpTransport;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly retry: RetryPolicy;
+  readonly maxResponseBytes: number;
+}
+
+export interface CallOptions {
+  /** Epoch ms by which the whole call, retries included, must be over. */
+  readonly deadline: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface UpstreamResponse {
+  readonly body: unknown;
+  readonly requestId: string | undefined;
+  readonly attempts: number;
+}
+
+/** Attempts shorter than this are not worth starting: they could only time out. */
+const MIN_ATTEMPT_MS = 50;
+/** Huawei's code for "the instance does not exist"; any other 404 is about the task. */
+const INSTANCE_NOT_FOUND_CODE = 'DMS.00404022';
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 3,
+  attemptTimeoutMs: 3_000,
+  baseDelayMs: 200,
+  maxDelayMs: 2_000,
+};
+
+/**
+ * Signed GETs to the DMS API. Each attempt is signed just before it is sent, so a retry after a
+ * wait (or after a frozen Lambda thaws) carries a fresh X-Sdk-Date inside the gateway's window.
+ */
+export class DmsClient {
+  constructor(private readonly options: DmsClientOptions) {}
+
+  showConnectorTask(
+    ref: { projectId: string; instanceId: string; taskId: string },
+    call: CallOptions,
+  ): Promise<UpstreamResponse> {
+    return this.get(
+      ref.projectId,
+      ['v2', ref.projectId, 'instances', ref.instanceId, 'connector', 'tasks', ref.taskId],
+      {},
+      call,
+    );
+  }
+
+  listConnectorTasks(
+    ref: { projectId: string; instanceId: string },
+    page: { offset: number; limit: number },
+    call: CallOptions,
+  ): Promise<UpstreamResponse> {
+    return this.get(
+      ref.projectId,
+      ['v2', ref.projectId, 'instances', ref.instanceId, 'connector', 'tasks'],
+      { offset: String(page.offset), limit: String(page.limit) },
+      call,
+    );
+  }
+
+  private async get(
+    projectId: string,
+    segments: readonly string[],
+    query: QueryParams,
+    call: CallOptions,
+  ): Promise<UpstreamResponse> {
+    const { clock, retry } = this.options;
+    const path = `/${segments.join('/')}`;
+    const url = new URL(this.options.baseUrl);
+    url.pathname = `/${segments.map(encodeRfc3986).join('/')}`;
+    for (const [key, value] of Object.entries(query)) url.searchParams.append(key, String(value));
+
+    let attempts = 0;
+    let authRefreshed = false;
+    let lastError: UpstreamError = new UpstreamTimeoutError();
+    while (attempts < retry.maxAttempts + (authRefreshed ? 1 : 0)) {
+      const remaining = call.deadline - clock.now();
+      if (remaining < MIN_ATTEMPT_MS) break;
+      attempts += 1;
+      const credentials = await this.options.credentials.get();
+      const headers = signRequest(
+        {
+          method: 'GET',
+          path,
+          query,
+          headers: {
+            host: url.host,
+            'content-type': 'application/json',
+            'x-project-id': projectId,
+          },
+        },
+        credentials,
+        new Date(clock.now()),
+      );
+
+      let response: TransportResponse;
+      try {
+        response = await this.options.transport({
+          url,
+          method: 'GET',
+          headers,
+          timeoutMs: Math.min(retry.attemptTimeoutMs, remaining),
+          maxResponseBytes: this.options.maxResponseBytes,
+          ...(call.signal ? { signal: call.signal } : {}),
+        });
+      } catch (error) {
+        if (!(error instanceof TransportError)) throw error;
+        if (error.kind === 'too-large') {
+          throw annotate(new UpstreamContractError('response body too large', error), attempts);
+        }
+        if (error.kind === 'aborted') throw annotate(new UpstreamTimeoutError(error), attempts);
+        lastError =
+          error.kind === 'timeout'
+            ? new UpstreamTimeoutError(error)
+            : new UpstreamUnavailableError(error);
+        await this.backoff(attempts, undefined, call, lastError);
+        continue;
+      }
+
+      const requestId = header(response.headers, 'x-request-id');
+      const outcome = classify(response, clock.now(), requestId);
+      if (outcome.ok) return { body: outcome.body, requestId, attempts };
+      if (outcome.error instanceof TaskNotFoundError) throw outcome.error;
+
+      const error = annotate(outcome.error, attempts, requestId);
+      if (response.status === 401 && !authRefreshed) {
+        // Re-read the secret once (it may have been rotated); never loop: Huawei locks an AK
+        // after five failed signatures in a row.
+        authRefreshed = true;
+        await this.options.credentials.refreshAfterRejection(credentials);
+        lastError = error;
+        continue;
+      }
+      if (!outcome.retryable) throw error;
+      lastError = error;
+      await this.backoff(attempts, outcome.retryAfterMs, call, lastError);
+    }
+    throw annotate(lastError, attempts);
+  }
+
+  /** Full-jitter exponential backoff, or Retry-After; throws when the wait cannot fit the deadline. */
+  private async backoff(
+    attempt: number,
+    retryAfterMs: number | undefined,
+    call: CallOptions,
+    lastError: UpstreamError,
+  ): Promise<void> {
+    const { retry, clock, random } = this.options;
+    if (attempt >= retry.maxAttempts) throw annotate(lastError, attempt);
+    const ceiling = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
+    const delay = retryAfterMs ?? Math.floor(random() * ceiling);
+    if (clock.now() + delay + MIN_ATTEMPT_MS > call.deadline) throw annotate(lastError, attempt);
+    try {
+      await clock.sleep(delay, call.signal);
+    } catch {
+      throw annotate(new UpstreamTimeoutError(), attempt);
+    }
+  }
+}
+
+type Outcome =
+  | { ok: true; body: unknown }
+  | {
+      ok: false;
+      error: UpstreamError | TaskNotFoundError;
+      retryable: boolean;
+      retryAfterMs?: number;
+    };
+
+function classify(response: TransportResponse, now: number, requestId?: string): Outcome {
+  const { status } = response;
+  if (status === 200) {
+    const contentType = header(response.headers, 'content-type') ?? '';
+    if (!/^application\/(.+\+)?json\s*(;|$)/i.test(contentType)) {
+      return contractViolation('content type is not JSON');
+    }
+    try {
+      return { ok: true, body: JSON.parse(response.body.toString('utf8')) as unknown };
+    } catch {
+      return contractViolation('body is not valid JSON');
+    }
+  }
+  if (status === 404) {
+    const what = errorCode(response.body) === INSTANCE_NOT_FOUND_CODE ? 'instance' : 'task';
+    return { ok: false, error: new TaskNotFoundError(what, requestId), retryable: false };
+  }
+  if (status === 429) {
+    const retryAfterMs = parseRetryAfter(header(response.headers, 'retry-after'), now);
+    const throttled = new UpstreamThrottledError(
+      retryAfterMs === undefined ? undefined : Math.ceil(retryAfterMs / 1000),
+    );
+    return {
+      ok: false,
+      error: throttled,
+      retryable: true,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    };
+  }
+  if (status >= 500) return { ok: false, error: new UpstreamUnavailableError(), retryable: true };
+  if (status >= 300 && status < 400) return contractViolation(`unexpected redirect (${status})`);
+  if (status >= 200 && status < 300) return contractViolation(`unexpected status ${status}`);
+  return { ok: false, error: new UpstreamRejectedError(status), retryable: false };
+}
+
+function contractViolation(reason: string): Outcome {
+  return { ok: false, error: new UpstreamContractError(reason), retryable: false };
+}
+
+function annotate<E extends UpstreamError>(error: E, attempts: number, requestId?: string): E {
+  error.attempts = attempts;
+  if (requestId !== undefined) error.upstreamRequestId = requestId;
+  return error;
+}
+
+function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Reads only Huawei's error code (a short token); the message may contain the AK and is dropped. */
+export function errorCode(body: Buffer): string | undefined {
+  try {
+    const parsed = JSON.parse(body.toString('utf8')) as {
+      error_code?: unknown;
+      error?: { code?: unknown };
+    };
+    const code = parsed.error_code ?? parsed.error?.code;
+    return typeof code === 'string' && /^[A-Za-z]+\.\d+$/.test(code) ? code : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Retry-After as delta-seconds or an HTTP date; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}

@@ -1,0 +1,126 @@
+import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+
+export interface TransportRequest {
+  readonly url: URL;
+  readonly method: 'GET';
+  readonly headers: Readonly<Record<string, string>>;
+  /** Whole attempt: connect, headers and body. */
+  readonly timeoutMs: number;
+  readonly maxResponseBytes: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface TransportResponse {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+}
+
+export type TransportFailure = 'timeout' | 'aborted' | 'network' | 'too-large';
+
+/** A failed attempt. Carries no request data: nothing here can leak a header. */
+export class TransportError extends Error {
+  override readonly name = 'TransportError';
+  constructor(
+    readonly kind: TransportFailure,
+    cause?: unknown,
+  ) {
+    super(
+      `HTTP attempt failed: ${kind}`,
+      cause === undefined ? undefined : { cause: safeCause(cause) },
+    );
+  }
+}
+
+/** Keeps only the socket error code: node errors are safe, but nothing else needs to travel. */
+function safeCause(cause: unknown): unknown {
+  const code = (cause as { code?: unknown }).code;
+  return typeof code === 'string' ? { code } : undefined;
+}
+
+export type HttpTransport = (request: TransportRequest) => Promise<TransportResponse>;
+
+export interface TransportOptions {
+  /** Sockets kept per host; a warm Lambda reuses them across invocations. */
+  readonly maxSockets?: number;
+}
+
+/**
+ * One HTTP attempt over node:http(s) with keep-alive agents created once per cold start.
+ * Redirects are never followed (node does not follow them), bodies above the cap are cut off.
+ */
+export function createHttpTransport(options: TransportOptions = {}): HttpTransport {
+  const agentOptions = {
+    keepAlive: true,
+    maxSockets: options.maxSockets ?? 64,
+    scheduling: 'lifo' as const,
+  };
+  const httpsAgent = new HttpsAgent(agentOptions);
+  const httpAgent = new HttpAgent(agentOptions);
+
+  return (request) =>
+    new Promise<TransportResponse>((resolve, reject) => {
+      if (request.signal?.aborted) {
+        reject(new TransportError('aborted'));
+        return;
+      }
+      const isHttps = request.url.protocol === 'https:';
+      const send = isHttps ? httpsRequest : httpRequest;
+      let settled = false;
+      const finish = (error: TransportError | undefined, response?: TransportResponse) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        request.signal?.removeEventListener('abort', onAbort);
+        if (error) {
+          req.destroy();
+          reject(error);
+        } else if (response) {
+          resolve(response);
+        }
+      };
+      const onAbort = () => finish(new TransportError('aborted'));
+      const timer = setTimeout(() => finish(new TransportError('timeout')), request.timeoutMs);
+
+      const req = send(
+        request.url,
+        {
+          method: request.method,
+          headers: request.headers,
+          agent: isHttps ? httpsAgent : httpAgent,
+        },
+        (res) => {
+          const declared = Number(res.headers['content-length']);
+          // finish() destroys the request (and so this response): settle first, or the
+          // destruction would be reported as a network error.
+          if (Number.isFinite(declared) && declared > request.maxResponseBytes) {
+            finish(new TransportError('too-large'));
+            return;
+          }
+          const chunks: Buffer[] = [];
+          let received = 0;
+          res.on('data', (chunk: Buffer) => {
+            received += chunk.length;
+            if (received > request.maxResponseBytes) {
+              finish(new TransportError('too-large'));
+              return;
+            }
+            chunks.push(chunk);
+          });
+          res.on('end', () =>
+            finish(undefined, {
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              body: Buffer.concat(chunks, received),
+            }),
+          );
+          res.on('error', (error) => finish(new TransportError('network', error)));
+          res.on('aborted', () => finish(new TransportError('network')));
+        },
+      );
+      req.on('error', (error) => finish(new TransportError('network', error)));
+      request.signal?.addEventListener('abort', onAbort, { once: true });
+      req.end();
+    });
+}

@@ -1,0 +1,123 @@
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { z } from 'zod';
+import { ConfigurationError, DependencyUnavailableError } from '../errors';
+import type { HuaweiCredentials } from './signer';
+
+export interface CredentialsSource {
+  get(): Promise<HuaweiCredentials>;
+  /**
+   * Called after Huawei rejected `rejected`: fetches anew, bypassing the cache, unless another
+   * caller already replaced them (so a burst of 401s costs one fetch, not one each).
+   */
+  refreshAfterRejection(rejected: HuaweiCredentials): Promise<HuaweiCredentials>;
+}
+
+const secretSchema = z.object({
+  ak: z.string().trim().min(1),
+  sk: z.string().trim().min(1),
+  securityToken: z.string().trim().min(1).optional(),
+});
+
+const CONFIGURATION_FAULTS = new Set([
+  'ResourceNotFoundException',
+  'AccessDeniedException',
+  'DecryptionFailure',
+  'InvalidRequestException',
+  'InvalidParameterException',
+]);
+
+/** Parses the SecretString. Errors name the fields at fault, never the contents. */
+export function parseHuaweiSecret(secretString: string | undefined): HuaweiCredentials {
+  if (secretString === undefined) {
+    throw new ConfigurationError('The Huawei Cloud secret has no SecretString.');
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(secretString);
+  } catch {
+    throw new ConfigurationError('The Huawei Cloud secret is not JSON {"ak", "sk"}.');
+  }
+  const parsed = secretSchema.safeParse(json);
+  if (!parsed.success) {
+    const fields = [...new Set(parsed.error.issues.map((i) => i.path.join('.') || '(root)'))];
+    throw new ConfigurationError(
+      `The Huawei Cloud secret must be JSON {"ak", "sk", "securityToken"?}; invalid: ${fields.join(', ')}.`,
+    );
+  }
+  const { ak, sk, securityToken } = parsed.data;
+  return { accessKeyId: ak, secretAccessKey: sk, ...(securityToken ? { securityToken } : {}) };
+}
+
+interface Cached {
+  readonly credentials: HuaweiCredentials;
+  readonly expiresAt: number;
+}
+
+/**
+ * Huawei AK/SK from Secrets Manager, cached for `ttlMs` so a warm Lambda does not pay a fetch per
+ * invocation; rotation is picked up at the latest after the TTL, or at once after a 401.
+ * Concurrent callers share one fetch in flight.
+ */
+export class SecretsManagerCredentials implements CredentialsSource {
+  #cached: Cached | undefined;
+  #inFlight: Promise<HuaweiCredentials> | undefined;
+
+  constructor(
+    private readonly client: SecretsManagerClient,
+    private readonly secretId: string,
+    private readonly ttlMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async get(): Promise<HuaweiCredentials> {
+    if (this.#cached && this.now() < this.#cached.expiresAt) return this.#cached.credentials;
+    return this.#fetch();
+  }
+
+  async refreshAfterRejection(rejected: HuaweiCredentials): Promise<HuaweiCredentials> {
+    const current = this.#cached?.credentials;
+    if (current && !sameCredentials(current, rejected)) return current;
+    if (this.#inFlight) return this.#inFlight;
+    this.#cached = undefined;
+    return this.#fetch();
+  }
+
+  /** Forgets the cached credentials (tests, or an operator forcing a reload). */
+  clear(): void {
+    this.#cached = undefined;
+  }
+
+  #fetch(): Promise<HuaweiCredentials> {
+    this.#inFlight ??= this.#load().finally(() => {
+      this.#inFlight = undefined;
+    });
+    return this.#inFlight;
+  }
+
+  async #load(): Promise<HuaweiCredentials> {
+    let secretString: string | undefined;
+    try {
+      const output = await this.client.send(new GetSecretValueCommand({ SecretId: this.secretId }));
+      secretString = output.SecretString;
+    } catch (error) {
+      const name = (error as { name?: string }).name ?? '';
+      if (CONFIGURATION_FAULTS.has(name)) {
+        throw new ConfigurationError(
+          `The Huawei Cloud secret (HUAWEICLOUD_SECRET_ID) cannot be read: ${name}.`,
+        );
+      }
+      throw new DependencyUnavailableError('AWS Secrets Manager', error);
+    }
+    const credentials = parseHuaweiSecret(secretString);
+    this.#cached = { credentials, expiresAt: this.now() + this.ttlMs };
+    return credentials;
+  }
+}
+
+function sameCredentials(a: HuaweiCredentials, b: HuaweiCredentials): boolean {
+  return (
+    a.accessKeyId === b.accessKeyId &&
+    a.secretAccessKey === b.secretAccessKey &&
+    a.securityToken === b.securityToken
+  );
+}
