@@ -53,6 +53,8 @@ const environmentSchema = z.object({
   UPSTREAM_ATTEMPT_TIMEOUT_MS: integer(100, 60_000, 3_000),
   UPSTREAM_MAX_ATTEMPTS: integer(1, 10, 3),
   UPSTREAM_MAX_RESPONSE_BYTES: integer(1_024, 10 * 1024 * 1024, 1024 * 1024),
+  /** How long a direct invocation's result is replayed for the same payload (0 turns it off). */
+  INVOKE_IDEMPOTENCY_TTL_SECONDS: integer(0, 3_600, 30),
   /** Used when there is no Lambda context to derive a deadline from (local runs, tests). */
   UPSTREAM_DEFAULT_DEADLINE_MS: integer(500, 900_000, 10_000),
 });
@@ -77,6 +79,7 @@ export interface Config {
   };
   readonly statusTableName: string;
   readonly eventBusName: string;
+  readonly invokeIdempotencyTtlSeconds: number;
 }
 
 /** Formats zod issues as "NAME message" lines: names the variable, never echoes its value. */
@@ -111,5 +114,6 @@ export function loadConfig(env: Environment): Config {
     },
     statusTableName: e.STATUS_TABLE_NAME,
     eventBusName: e.EVENT_BUS_NAME,
+    invokeIdempotencyTtlSeconds: e.INVOKE_IDEMPOTENCY_TTL_SECONDS,
   };
 }

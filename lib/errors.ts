@@ -130,3 +130,19 @@ export class DependencyUnavailableError extends ServiceError {
     super(`${dependency} is unavailable.`, 'DEPENDENCY_UNAVAILABLE', 503, cause);
   }
 }
+
+/** Stands in for anything unexpected when an error crosses our boundary: no internals leave. */
+export class InternalError extends ServiceError {
+  override readonly name = 'InternalError';
+  constructor() {
+    super('An unexpected error occurred.', 'INTERNAL_ERROR', 500);
+  }
+}
+
+/** The same direct invocation is already running (idempotency): retry shortly for its result. */
+export class ObservationInProgressError extends ServiceError {
+  override readonly name = 'ObservationInProgressError';
+  constructor() {
+    super('The same observation is already in progress.', 'OBSERVATION_IN_PROGRESS', 409);
+  }
+}

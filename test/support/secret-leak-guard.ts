@@ -14,18 +14,19 @@ export function scanForSecrets(label: string, value: unknown): void {
     typeof value === 'string'
       ? value
       : value instanceof Error
-        ? `${value.name} ${value.message} ${value.stack ?? ''} ${JSON.stringify(value)} ${String(
+        ? `${value.name} ${value.message} ${value.stack ?? ''} ${JSON.stringify(value)} ${JSON.stringify(
             (value as { cause?: unknown }).cause ?? '',
           )}`
-        : JSON.stringify(value) ?? String(value);
+        : (JSON.stringify(value) ?? String(value));
   for (const secret of ALL_TEST_SECRETS) {
-    if (text.includes(secret)) leaks.push(`${label} contains a test secret (${secret.slice(0, 6)}…)`);
+    if (text.includes(secret))
+      leaks.push(`${label} contains a test secret (${secret.slice(0, 6)}…)`);
   }
 }
 
 function wrapStream(stream: NodeJS.WriteStream, label: string): void {
   const original = stream.write.bind(stream) as (...args: unknown[]) => boolean;
-  stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+  stream.write = (chunk: unknown, ...rest: unknown[]) => {
     const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString() : '';
     scanForSecrets(label, text);
     if (!showLogs && text.trimStart().startsWith('{')) {
@@ -34,7 +35,7 @@ function wrapStream(stream: NodeJS.WriteStream, label: string): void {
       return true;
     }
     return original(chunk, ...rest);
-  }) as typeof stream.write;
+  };
 }
 
 wrapStream(process.stdout, 'stdout');

@@ -1,0 +1,9 @@
+import { createContainer } from '../lib/container';
+import { createScheduledPollHandler } from '../lib/poll/scheduled-poll';
+import { loadPollConfig } from '../lib/poll/watch-list';
+
+const container = createContainer();
+export const handler = createScheduledPollHandler(
+  container,
+  loadPollConfig(process.env, container.config.huawei),
+);

@@ -1,0 +1,86 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { systemClock, type Clock, type Random } from './clock';
+import { loadConfig, type Config, type Environment } from './config';
+import { DEFAULT_RETRY_POLICY, DmsClient } from './huawei/dms-client';
+import { createHttpTransport, type HttpTransport } from './huawei/http-transport';
+import { SecretsManagerCredentials } from './huawei/secret-credentials';
+import { createLogger } from './logger';
+import { createMetrics } from './metrics';
+import { EventBridgePublisher, type EventPublisher } from './status/event-publisher';
+import { DynamoDbStatusStore, type StatusStore } from './status/status-store';
+import { TaskObserver } from './task-observer';
+
+/** Everything a handler needs, built once per cold start. */
+export interface Container {
+  readonly config: Config;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly dynamoDb: DynamoDBClient;
+  readonly credentials: SecretsManagerCredentials;
+  readonly dms: DmsClient;
+  readonly store: StatusStore;
+  readonly publisher: EventPublisher;
+  readonly observer: TaskObserver;
+}
+
+/** What tests (and the benchmark) may replace. */
+export interface ContainerOverrides {
+  readonly clock?: Clock;
+  readonly random?: Random;
+  readonly transport?: HttpTransport;
+  readonly secretsManager?: SecretsManagerClient;
+  readonly dynamoDb?: DynamoDBClient;
+  readonly eventBridge?: EventBridgeClient;
+  readonly publisher?: EventPublisher;
+  readonly logger?: Logger;
+  readonly metrics?: Metrics;
+}
+
+/**
+ * AWS endpoints come only from the SDK's own AWS_ENDPOINT_URL(_<SERVICE>) variables, so there is
+ * no custom endpoint configuration to get wrong in production.
+ */
+export function createContainer(
+  env: Environment = process.env,
+  overrides: ContainerOverrides = {},
+): Container {
+  const config = loadConfig(env);
+  const clock = overrides.clock ?? systemClock;
+  const logger = overrides.logger ?? createLogger();
+  const metrics = overrides.metrics ?? createMetrics();
+  const credentials = new SecretsManagerCredentials(
+    overrides.secretsManager ?? new SecretsManagerClient({}),
+    config.huawei.secretId,
+    config.secretCacheTtlMs,
+    () => clock.now(),
+  );
+  const dms = new DmsClient({
+    baseUrl: config.huawei.baseUrl,
+    credentials,
+    transport: overrides.transport ?? createHttpTransport(),
+    clock,
+    random: overrides.random ?? Math.random,
+    retry: {
+      ...DEFAULT_RETRY_POLICY,
+      maxAttempts: config.upstream.maxAttempts,
+      attemptTimeoutMs: config.upstream.attemptTimeoutMs,
+    },
+    maxResponseBytes: config.upstream.maxResponseBytes,
+  });
+  const dynamoDb = overrides.dynamoDb ?? new DynamoDBClient({});
+  const store = new DynamoDbStatusStore(dynamoDb, config.statusTableName);
+  const publisher =
+    overrides.publisher ??
+    new EventBridgePublisher({
+      client: overrides.eventBridge ?? new EventBridgeClient({}),
+      eventBusName: config.eventBusName,
+      clock,
+    });
+  const observer = new TaskObserver({ dms, store, publisher, clock, logger, metrics });
+  return { config, clock, logger, metrics, dynamoDb, credentials, dms, store, publisher, observer };
+}

@@ -1,0 +1,94 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
+import { boundaryErrors } from '../boundary-error';
+import type { ConnectorTask } from '../connector-task';
+import type { Container } from '../container';
+import { upstreamDeadline } from '../deadline';
+import { InvalidRequestError, ProjectNotServedError } from '../errors';
+import { instanceIdSchema, projectIdSchema, taskIdSchema, type TaskRef } from '../task-ref';
+
+export const invokeInputSchema = z
+  .object({
+    projectId: projectIdSchema
+      .optional()
+      .describe('Optional when the deployment serves exactly one project.'),
+    instanceId: instanceIdSchema,
+    taskId: taskIdSchema,
+  })
+  .describe('Direct-invoke input (e.g. from a Step Functions Task state).');
+
+export interface InvokeOutput {
+  readonly task: ConnectorTask;
+  readonly statusChanged: boolean;
+  readonly previousStatus: string | null;
+}
+
+export function taskRefFromInvokeInput(
+  input: unknown,
+  served: { projectIds: ReadonlySet<string>; defaultProjectId: string | undefined },
+): TaskRef {
+  const parsed = invokeInputSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new InvalidRequestError(
+      'Invalid invocation input: expected {"projectId"?, "instanceId", "taskId"}.',
+      parsed.error.issues.map((issue) => ({
+        field: issue.path.map(String).join('.') || '(input)',
+        problem: issue.code === 'invalid_type' ? `must be a ${issue.expected}` : issue.message,
+      })),
+    );
+  }
+  const projectId = parsed.data.projectId ?? served.defaultProjectId;
+  if (projectId === undefined) {
+    throw new InvalidRequestError(
+      'projectId is required: this deployment serves several projects.',
+      [{ field: 'projectId', problem: 'is required' }],
+    );
+  }
+  if (!served.projectIds.has(projectId)) throw new ProjectNotServedError();
+  return { projectId, instanceId: parsed.data.instanceId, taskId: parsed.data.taskId };
+}
+
+export type InvokeHandler = middy.MiddyfiedHandler<unknown, InvokeOutput, Error, Context>;
+
+/**
+ * Direct invoke for workflows: errors are thrown with stable names for Retry/Catch. The same
+ * payload within INVOKE_IDEMPOTENCY_TTL_SECONDS replays the first result (a Lambda invoked twice
+ * for one state answers the same); failures are not replayed, so Retry re-runs them.
+ */
+export function createObserveTaskInvocationHandler(container: Container): InvokeHandler {
+  const { config, clock, logger, metrics, observer } = container;
+  const handler = middy<unknown, InvokeOutput, Error, Context>({ timeoutEarlyInMillis: 50 })
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics))
+    .use(boundaryErrors<unknown, InvokeOutput>(logger, metrics));
+  if (config.invokeIdempotencyTtlSeconds > 0) {
+    handler.use(
+      makeHandlerIdempotent({
+        persistenceStore: new DynamoDBPersistenceLayer({
+          tableName: config.statusTableName,
+          keyAttr: 'pk',
+          awsSdkV3Client: container.dynamoDb,
+        }),
+        config: new IdempotencyConfig({
+          expiresAfterSeconds: config.invokeIdempotencyTtlSeconds,
+          throwOnNoIdempotencyKey: true,
+        }),
+      }),
+    );
+  }
+  return handler.handler(async (event, context, { signal }) => {
+    const ref = taskRefFromInvokeInput(event, config.huawei);
+    const deadline = upstreamDeadline(clock, context, config.upstream.defaultDeadlineMs);
+    const { task, statusChanged, previousStatus } = await observer.observe(ref, {
+      deadline,
+      signal,
+    });
+    return { task, statusChanged, previousStatus };
+  });
+}

@@ -1,0 +1,167 @@
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { createContainer, type Container, type ContainerOverrides } from '../../lib/container';
+import { createGetTaskHandler } from '../../lib/http/get-task';
+import type { HuaweiCredentials } from '../../lib/huawei/signer';
+import { createObserveTaskInvocationHandler } from '../../lib/invoke/observe-task-invocation';
+import type { PollSummary } from '../../lib/poll/poll-tasks';
+import { createScheduledPollHandler } from '../../lib/poll/scheduled-poll';
+import { loadPollConfig } from '../../lib/poll/watch-list';
+import type { TaskRef } from '../../lib/task-ref';
+import { HuaweiDmsSimulator, exampleTask } from '../simulator/huawei-dms-simulator';
+import {
+  awsClients,
+  createEventSink,
+  createSecret,
+  createStatusTable,
+  drainEvents,
+  type AwsClients,
+  type EventSink,
+} from './aws-resources';
+import { httpEvent, lambdaContext } from './lambda';
+import { scanForSecrets } from './secret-leak-guard';
+import { ROTATED_CREDENTIALS, TEMPORARY_CREDENTIALS, TEST_CREDENTIALS } from './test-credentials';
+
+export const PROJECT_ID = '0f1e2d3c4b5a69788796a5b4c3d2e1f0';
+export const INSTANCE_ID = '59f6d088-1b2c-4d5e-8f90-123456789abc';
+export const TASK_ID = '194917d0-aaaa-4bbb-8ccc-0123456789ab';
+export const TASK: TaskRef = { projectId: PROJECT_ID, instanceId: INSTANCE_ID, taskId: TASK_ID };
+
+export interface HarnessOptions {
+  /** What the secret holds at the start (default TEST_CREDENTIALS). */
+  readonly credentials?: HuaweiCredentials;
+  readonly env?: Record<string, string>;
+  readonly overrides?: ContainerOverrides;
+}
+
+/** Shared AWS resources for one test file: moto is shared between files, names are not. */
+export interface AwsFixture {
+  readonly clients: AwsClients;
+  readonly secretId: string;
+  readonly tableName: string;
+  readonly sink: EventSink;
+}
+
+export async function createAwsFixture(credentials = TEST_CREDENTIALS): Promise<AwsFixture> {
+  const clients = awsClients();
+  const [secretId, tableName, sink] = await Promise.all([
+    createSecret(clients, credentials),
+    createStatusTable(clients),
+    createEventSink(clients),
+  ]);
+  return { clients, secretId, tableName, sink };
+}
+
+/** A Secrets Manager client that counts GetSecretValue calls. */
+export function countingSecretsManager(): { client: SecretsManagerClient; fetches: () => number } {
+  const client = new SecretsManagerClient({});
+  let fetches = 0;
+  client.middlewareStack.add(
+    (next, context) => (args) => {
+      if (context.commandName === 'GetSecretValueCommand') fetches += 1;
+      return next(args);
+    },
+    { step: 'initialize', name: 'countSecretFetches' },
+  );
+  return { client, fetches: () => fetches };
+}
+
+export interface Harness {
+  readonly simulator: HuaweiDmsSimulator;
+  readonly aws: AwsFixture;
+  readonly container: Container;
+  readonly env: Record<string, string>;
+  secretFetches(): number;
+  /** Calls the HTTP handler; the response is scanned for secrets. */
+  http(
+    pathParameters?: Record<string, string | undefined>,
+    remainingMs?: number,
+  ): Promise<APIGatewayProxyStructuredResultV2 & { json: Record<string, unknown> }>;
+  /** Calls the direct-invoke handler; result or thrown error, scanned for secrets. */
+  invoke(input: unknown, remainingMs?: number): Promise<unknown>;
+  /** Runs the scheduled poller over `watchedTasks` (the WATCHED_TASKS format). */
+  poll(watchedTasks: string, remainingMs?: number): Promise<PollSummary>;
+  events(): ReturnType<typeof drainEvents>;
+  stop(): Promise<void>;
+}
+
+export function harnessEnv(
+  aws: AwsFixture,
+  simulator: HuaweiDmsSimulator,
+  env: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    HUAWEICLOUD_SECRET_ID: aws.secretId,
+    HUAWEICLOUD_REGION: 'cn-north-4',
+    HUAWEICLOUD_ENDPOINT: simulator.url,
+    HUAWEICLOUD_PROJECT_ID: PROJECT_ID,
+    STATUS_TABLE_NAME: aws.tableName,
+    EVENT_BUS_NAME: aws.sink.busName,
+    UPSTREAM_ATTEMPT_TIMEOUT_MS: '500',
+    ...env,
+  };
+}
+
+/**
+ * The real handlers wired to real SDK clients against moto and to the Huawei simulator, with
+ * one example task (RUNNING) served.
+ */
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const simulator = await HuaweiDmsSimulator.start({
+    credentials: [TEST_CREDENTIALS, TEMPORARY_CREDENTIALS, ROTATED_CREDENTIALS],
+  });
+  simulator.putTask(PROJECT_ID, INSTANCE_ID, exampleTask({ id: TASK_ID }));
+  const aws = await createAwsFixture(options.credentials);
+  const env = harnessEnv(aws, simulator, options.env);
+  const secrets = countingSecretsManager();
+  const container = createContainer(env, {
+    secretsManager: secrets.client,
+    dynamoDb: aws.clients.dynamoDb,
+    eventBridge: aws.clients.eventBridge,
+    ...options.overrides,
+  });
+  const httpHandler = createGetTaskHandler(container);
+  const invokeHandler = createObserveTaskInvocationHandler(container);
+
+  return {
+    simulator,
+    aws,
+    container,
+    env,
+    secretFetches: secrets.fetches,
+    async http(
+      pathParameters = { project_id: PROJECT_ID, instance_id: INSTANCE_ID, task_id: TASK_ID },
+      remainingMs = 6_000,
+    ) {
+      const response = await httpHandler(httpEvent(pathParameters), lambdaContext(remainingMs));
+      scanForSecrets('HTTP response', response);
+      return { ...response, json: JSON.parse(response.body ?? 'null') as Record<string, unknown> };
+    },
+    async invoke(input, remainingMs = 6_000) {
+      try {
+        const output = await invokeHandler(input, lambdaContext(remainingMs));
+        scanForSecrets('invoke output', output);
+        return output;
+      } catch (error) {
+        scanForSecrets('invoke error', error);
+        throw error;
+      }
+    },
+    async poll(watchedTasks, remainingMs = 10_000) {
+      const pollConfig = loadPollConfig(
+        { ...env, WATCHED_TASKS: watchedTasks },
+        container.config.huawei,
+      );
+      const summary = await createScheduledPollHandler(container, pollConfig)(
+        { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} },
+        lambdaContext(remainingMs),
+      );
+      scanForSecrets('poll summary', summary);
+      return summary;
+    },
+    events: () => drainEvents(aws.clients, aws.sink),
+    async stop() {
+      await simulator.stop();
+    },
+  };
+}

@@ -1,0 +1,34 @@
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { randomUUID } from 'node:crypto';
+import baseEvent from '../fixtures/http-api-event.json';
+
+/** A Lambda context whose deadline is `remainingMs` from now, like the real one. */
+export function lambdaContext(remainingMs = 10_000, functionName = 'test-function'): Context {
+  const deadline = Date.now() + remainingMs;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:eu-west-1:123456789012:function:${functionName}`,
+    memoryLimitInMB: '256',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: '2026/11/23/[$LATEST]0123456789abcdef',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/** An HTTP API (payload 2.0, IAM authorizer) event for our route with the given path parameters. */
+export function httpEvent(
+  pathParameters: Record<string, string | undefined>,
+): APIGatewayProxyEventV2 {
+  const path = `/v2/${pathParameters.project_id}/instances/${pathParameters.instance_id}/connector/tasks/${pathParameters.task_id}`;
+  return {
+    ...(baseEvent as unknown as APIGatewayProxyEventV2),
+    rawPath: path,
+    pathParameters: pathParameters,
+  };
+}

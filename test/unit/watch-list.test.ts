@@ -1,0 +1,83 @@
+import { ConfigurationError } from '../../lib/errors';
+import { loadPollConfig, parseWatchList } from '../../lib/poll/watch-list';
+
+const PROJECT = '0f1e2d3c4b5a69788796a5b4c3d2e1f0';
+const OTHER = 'aaaabbbbccccddddeeeeffff00001111';
+const INSTANCE = '59f6d088-1b2c-4d5e-8f90-123456789abc';
+const TASK_A = '194917d0-aaaa-4bbb-8ccc-0123456789ab';
+const TASK_B = '194917d0-bbbb-4bbb-8ccc-0123456789ab';
+const ONE_PROJECT = { projectIds: new Set([PROJECT]), defaultProjectId: PROJECT };
+const TWO_PROJECTS = { projectIds: new Set([PROJECT, OTHER]), defaultProjectId: undefined };
+
+describe('parseWatchList', () => {
+  it('reads full task entries separated by commas and whitespace', () => {
+    const entries = parseWatchList(
+      `${PROJECT}/${INSTANCE}/${TASK_A},\n ${PROJECT}/${INSTANCE}/${TASK_B}`,
+      ONE_PROJECT,
+    );
+
+    expect(entries).toEqual([
+      { kind: 'task', ref: { projectId: PROJECT, instanceId: INSTANCE, taskId: TASK_A } },
+      { kind: 'task', ref: { projectId: PROJECT, instanceId: INSTANCE, taskId: TASK_B } },
+    ]);
+  });
+
+  it('fills in the project when the deployment serves only one', () => {
+    const [entry] = parseWatchList(`${INSTANCE}/${TASK_A}`, ONE_PROJECT);
+
+    expect(entry).toEqual({
+      kind: 'task',
+      ref: { projectId: PROJECT, instanceId: INSTANCE, taskId: TASK_A },
+    });
+  });
+
+  it('reads a whole-instance entry', () => {
+    const [entry] = parseWatchList(`${INSTANCE}/*`, ONE_PROJECT);
+
+    expect(entry).toEqual({ kind: 'instance', projectId: PROJECT, instanceId: INSTANCE });
+  });
+
+  it('drops duplicates', () => {
+    const entries = parseWatchList(
+      `${INSTANCE}/${TASK_A} ${PROJECT}/${INSTANCE}/${TASK_A}`,
+      ONE_PROJECT,
+    );
+
+    expect(entries).toHaveLength(1);
+  });
+
+  it('requires the project when several are served', () => {
+    expect(() => parseWatchList(`${INSTANCE}/${TASK_A}`, TWO_PROJECTS)).toThrow(
+      /must name its project/,
+    );
+  });
+
+  it('refuses a project the deployment does not serve', () => {
+    expect(() => parseWatchList(`${OTHER}/${INSTANCE}/${TASK_A}`, ONE_PROJECT)).toThrow(
+      /not in HUAWEICLOUD_PROJECT_ID/,
+    );
+  });
+
+  it.each(['just-one-part', `${INSTANCE}/not-a-uuid`, `a/b/c/d`, `${PROJECT}/${INSTANCE}/..`])(
+    'refuses the malformed entry %s, naming WATCHED_TASKS and its position',
+    (entry) => {
+      expect(() => parseWatchList(`${INSTANCE}/${TASK_A}, ${entry}`, ONE_PROJECT)).toThrow(
+        /WATCHED_TASKS entry 2/,
+      );
+    },
+  );
+});
+
+describe('loadPollConfig', () => {
+  it('requires WATCHED_TASKS', () => {
+    expect(() => loadPollConfig({}, ONE_PROJECT)).toThrow(ConfigurationError);
+    expect(() => loadPollConfig({}, ONE_PROJECT)).toThrow(/WATCHED_TASKS/);
+  });
+
+  it('applies the default concurrency and request rate', () => {
+    const config = loadPollConfig({ WATCHED_TASKS: `${INSTANCE}/${TASK_A}` }, ONE_PROJECT);
+
+    expect(config.concurrency).toBe(16);
+    expect(config.maxRequestsPerSecond).toBe(50);
+  });
+});
