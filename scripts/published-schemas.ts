@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { connectorTaskSchema } from '../lib/connector-task';
+import { statusChangeEventSchema } from '../lib/status/status-event';
 
 /*
  * Every JSON document this repository publishes, keyed by its repo-relative path. The generator
@@ -15,6 +16,10 @@ export function publishedSchemas(): Record<string, unknown> {
     'schemas/connector-task.schema.json': jsonSchema(connectorTaskSchema, {
       id: 'connector-task',
       title: 'ConnectorTask',
+    }),
+    'schemas/status-change-event.schema.json': jsonSchema(statusChangeEventSchema, {
+      id: 'status-change-event',
+      title: 'SmartConnectTaskStatusChanged',
     }),
   };
 }

@@ -1,4 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
@@ -29,6 +30,11 @@ export function createScheduledPollHandler(
         { concurrency: pollConfig.concurrency, deadline, signal },
       );
       logger.info('Poll finished', { ...summary });
+      metrics.addMetric('PollTasksChecked', MetricUnit.Count, summary.checked);
+      metrics.addMetric('PollTasksChanged', MetricUnit.Count, summary.changed);
+      metrics.addMetric('PollTasksFailed', MetricUnit.Count, summary.failed);
+      // The "poller has stopped succeeding" alarm fires when this is missing for two periods.
+      metrics.addMetric('PollCompleted', MetricUnit.Count, 1);
       return summary;
     });
 }

@@ -48,3 +48,14 @@ export function statusEventId(ref: TaskRef, sequence: number): string {
   const variant = ((parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
+
+/** The event as EventBridge delivers it to a rule's target (envelope fields we do not set pass). */
+export const statusChangeEventSchema = z
+  .looseObject({
+    source: z.literal(EVENT_SOURCE),
+    'detail-type': z.literal(EVENT_DETAIL_TYPE),
+    detail: statusChangeDetailSchema,
+  })
+  .describe(
+    `Emitted once per status change of a Smart Connect task (deduplicate on detail.eventId).`,
+  );
