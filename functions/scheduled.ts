@@ -1,9 +1,11 @@
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { createContainer } from '../lib/container';
 import { createScheduledPollHandler } from '../lib/poll/scheduled-poll';
 import { loadPollConfig } from '../lib/poll/watch-list';
 
-const container = createContainer();
+const container = createContainer(process.env, { publishLingerMs: 100 });
 export const handler = createScheduledPollHandler(
   container,
   loadPollConfig(process.env, container.config.huawei),
+  new SQSClient({}),
 );

@@ -53,6 +53,8 @@ const environmentSchema = z.object({
   UPSTREAM_ATTEMPT_TIMEOUT_MS: integer(100, 60_000, 3_000),
   UPSTREAM_MAX_ATTEMPTS: integer(1, 10, 3),
   UPSTREAM_MAX_RESPONSE_BYTES: integer(1_024, 10 * 1024 * 1024, 1024 * 1024),
+  /** Ceiling per Lambda instance; it is what bounds a poll's pressure on Huawei's API. */
+  UPSTREAM_MAX_REQUESTS_PER_SECOND: z.coerce.number().min(0.1).max(10_000).default(50),
   /** How long a direct invocation's result is replayed for the same payload (0 turns it off). */
   INVOKE_IDEMPOTENCY_TTL_SECONDS: integer(0, 3_600, 30),
   /** Used when there is no Lambda context to derive a deadline from (local runs, tests). */
@@ -75,6 +77,7 @@ export interface Config {
     readonly attemptTimeoutMs: number;
     readonly maxAttempts: number;
     readonly maxResponseBytes: number;
+    readonly maxRequestsPerSecond: number;
     readonly defaultDeadlineMs: number;
   };
   readonly statusTableName: string;
@@ -110,6 +113,7 @@ export function loadConfig(env: Environment): Config {
       attemptTimeoutMs: e.UPSTREAM_ATTEMPT_TIMEOUT_MS,
       maxAttempts: e.UPSTREAM_MAX_ATTEMPTS,
       maxResponseBytes: e.UPSTREAM_MAX_RESPONSE_BYTES,
+      maxRequestsPerSecond: e.UPSTREAM_MAX_REQUESTS_PER_SECOND,
       defaultDeadlineMs: e.UPSTREAM_DEFAULT_DEADLINE_MS,
     },
     statusTableName: e.STATUS_TABLE_NAME,

@@ -10,8 +10,10 @@ import { createHttpTransport, type HttpTransport } from './huawei/http-transport
 import { SecretsManagerCredentials } from './huawei/secret-credentials';
 import { createLogger } from './logger';
 import { createMetrics } from './metrics';
+import { BatchingPublisher } from './status/batching-publisher';
 import { EventBridgePublisher, type EventPublisher } from './status/event-publisher';
 import { DynamoDbStatusStore, type StatusStore } from './status/status-store';
+import { AdaptiveRateLimiter } from './rate-limiter';
 import { TaskObserver } from './task-observer';
 
 /** Everything a handler needs, built once per cold start. */
@@ -39,6 +41,8 @@ export interface ContainerOverrides {
   readonly publisher?: EventPublisher;
   readonly logger?: Logger;
   readonly metrics?: Metrics;
+  /** > 0 lets concurrent observations share PutEvents calls (pollers); 0 publishes at once. */
+  readonly publishLingerMs?: number;
 }
 
 /**
@@ -71,16 +75,20 @@ export function createContainer(
       attemptTimeoutMs: config.upstream.attemptTimeoutMs,
     },
     maxResponseBytes: config.upstream.maxResponseBytes,
+    rateLimiter: new AdaptiveRateLimiter(config.upstream.maxRequestsPerSecond, clock),
   });
   const dynamoDb = overrides.dynamoDb ?? new DynamoDBClient({});
   const store = new DynamoDbStatusStore(dynamoDb, config.statusTableName);
-  const publisher =
+  const eventBridgePublisher =
     overrides.publisher ??
     new EventBridgePublisher({
       client: overrides.eventBridge ?? new EventBridgeClient({}),
       eventBusName: config.eventBusName,
       clock,
     });
+  const publisher = overrides.publishLingerMs
+    ? new BatchingPublisher(eventBridgePublisher, overrides.publishLingerMs)
+    : eventBridgePublisher;
   const observer = new TaskObserver({ dms, store, publisher, clock, logger, metrics });
   return { config, clock, logger, metrics, dynamoDb, credentials, dms, store, publisher, observer };
 }

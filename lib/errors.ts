@@ -1,17 +1,42 @@
 /**
+ * Every code a caller can see, with the HTTP status it is answered with. The one list: the error
+ * classes take their status from it, and the problem+json schema and the OpenAPI document are
+ * generated from it, so a new code cannot go undocumented.
+ */
+export const ERROR_CODES = {
+  INVALID_REQUEST: 400,
+  PROJECT_NOT_SERVED: 403,
+  TASK_NOT_FOUND: 404,
+  INSTANCE_NOT_FOUND: 404,
+  OBSERVATION_IN_PROGRESS: 409,
+  CONFIGURATION_ERROR: 500,
+  INTERNAL_ERROR: 500,
+  UPSTREAM_AUTH_FAILED: 502,
+  UPSTREAM_FORBIDDEN: 502,
+  UPSTREAM_REJECTED: 502,
+  UPSTREAM_UNAVAILABLE: 502,
+  UPSTREAM_CONTRACT_VIOLATION: 502,
+  UPSTREAM_THROTTLED: 503,
+  DEPENDENCY_UNAVAILABLE: 503,
+  UPSTREAM_TIMEOUT: 504,
+} as const satisfies Record<string, number>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/**
  * The one error model. `name` is an explicit string (bundles are minified, class names are not
  * stable) because Step Functions `Retry`/`Catch` match on it; `code` is what HTTP callers see in
  * problem responses. Messages are ours: upstream text never goes into them.
  */
 export abstract class ServiceError extends Error {
   abstract override readonly name: string;
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly httpStatus: number;
 
-  protected constructor(message: string, code: string, httpStatus: number, cause?: unknown) {
+  protected constructor(message: string, code: ErrorCode, cause?: unknown) {
     super(message, cause === undefined ? undefined : { cause });
     this.code = code;
-    this.httpStatus = httpStatus;
+    this.httpStatus = ERROR_CODES[code];
   }
 }
 
@@ -26,7 +51,7 @@ export class InvalidRequestError extends ServiceError {
   readonly invalidFields: readonly InvalidField[];
 
   constructor(message: string, invalidFields: readonly InvalidField[] = []) {
-    super(message, 'INVALID_REQUEST', 400, undefined);
+    super(message, 'INVALID_REQUEST');
     this.invalidFields = invalidFields;
   }
 }
@@ -35,7 +60,7 @@ export class InvalidRequestError extends ServiceError {
 export class ProjectNotServedError extends ServiceError {
   override readonly name = 'ProjectNotServedError';
   constructor() {
-    super('This deployment does not serve the requested project.', 'PROJECT_NOT_SERVED', 403);
+    super('This deployment does not serve the requested project.', 'PROJECT_NOT_SERVED');
   }
 }
 
@@ -47,7 +72,6 @@ export class TaskNotFoundError extends ServiceError {
         ? 'The Kafka instance does not exist.'
         : 'The Smart Connect task does not exist.',
       what === 'instance' ? 'INSTANCE_NOT_FOUND' : 'TASK_NOT_FOUND',
-      404,
     );
     this.upstreamRequestId = upstreamRequestId;
   }
@@ -65,7 +89,7 @@ export class UpstreamThrottledError extends UpstreamError {
   override readonly name = 'UpstreamThrottledError';
   readonly retryAfterSeconds: number | undefined;
   constructor(retryAfterSeconds?: number) {
-    super('Huawei Cloud is throttling requests; try again later.', 'UPSTREAM_THROTTLED', 503);
+    super('Huawei Cloud is throttling requests; try again later.', 'UPSTREAM_THROTTLED');
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }
@@ -74,7 +98,7 @@ export class UpstreamThrottledError extends UpstreamError {
 export class UpstreamUnavailableError extends UpstreamError {
   override readonly name = 'UpstreamUnavailableError';
   constructor(cause?: unknown) {
-    super('Huawei Cloud is unavailable.', 'UPSTREAM_UNAVAILABLE', 502, cause);
+    super('Huawei Cloud is unavailable.', 'UPSTREAM_UNAVAILABLE', cause);
   }
 }
 
@@ -82,7 +106,7 @@ export class UpstreamUnavailableError extends UpstreamError {
 export class UpstreamTimeoutError extends UpstreamError {
   override readonly name = 'UpstreamTimeoutError';
   constructor(cause?: unknown) {
-    super('Huawei Cloud did not answer in time.', 'UPSTREAM_TIMEOUT', 504, cause);
+    super('Huawei Cloud did not answer in time.', 'UPSTREAM_TIMEOUT', cause);
   }
 }
 
@@ -93,7 +117,6 @@ export class UpstreamContractError extends UpstreamError {
     super(
       `Huawei Cloud answered outside its API contract: ${reason}.`,
       'UPSTREAM_CONTRACT_VIOLATION',
-      502,
       cause,
     );
   }
@@ -104,13 +127,13 @@ export class UpstreamRejectedError extends UpstreamError {
   override readonly name = 'UpstreamRejectedError';
   readonly upstreamStatus: number;
   constructor(upstreamStatus: number) {
-    const [code, message] =
+    const [code, message]: [ErrorCode, string] =
       upstreamStatus === 401
         ? ['UPSTREAM_AUTH_FAILED', 'Huawei Cloud rejected this service’s credentials.']
         : upstreamStatus === 403
           ? ['UPSTREAM_FORBIDDEN', 'This service’s Huawei Cloud credentials lack permission.']
           : ['UPSTREAM_REJECTED', 'Huawei Cloud rejected the request.'];
-    super(message, code, 502);
+    super(message, code);
     this.upstreamStatus = upstreamStatus;
   }
 }
@@ -119,7 +142,7 @@ export class UpstreamRejectedError extends UpstreamError {
 export class ConfigurationError extends ServiceError {
   override readonly name = 'ConfigurationError';
   constructor(message: string, cause?: unknown) {
-    super(message, 'CONFIGURATION_ERROR', 500, cause);
+    super(message, 'CONFIGURATION_ERROR', cause);
   }
 }
 
@@ -127,7 +150,7 @@ export class ConfigurationError extends ServiceError {
 export class DependencyUnavailableError extends ServiceError {
   override readonly name = 'DependencyUnavailableError';
   constructor(dependency: string, cause?: unknown) {
-    super(`${dependency} is unavailable.`, 'DEPENDENCY_UNAVAILABLE', 503, cause);
+    super(`${dependency} is unavailable.`, 'DEPENDENCY_UNAVAILABLE', cause);
   }
 }
 
@@ -135,7 +158,7 @@ export class DependencyUnavailableError extends ServiceError {
 export class InternalError extends ServiceError {
   override readonly name = 'InternalError';
   constructor() {
-    super('An unexpected error occurred.', 'INTERNAL_ERROR', 500);
+    super('An unexpected error occurred.', 'INTERNAL_ERROR');
   }
 }
 
@@ -143,6 +166,6 @@ export class InternalError extends ServiceError {
 export class ObservationInProgressError extends ServiceError {
   override readonly name = 'ObservationInProgressError';
   constructor() {
-    super('The same observation is already in progress.', 'OBSERVATION_IN_PROGRESS', 409);
+    super('The same observation is already in progress.', 'OBSERVATION_IN_PROGRESS');
   }
 }

@@ -14,10 +14,11 @@ import { instanceIdSchema, projectIdSchema, taskIdSchema, type TaskRef } from '.
 import { problemResponses } from './error-middleware';
 import { jsonResponse } from './problem';
 
-const pathParametersSchema = z.object({
-  project_id: projectIdSchema,
-  instance_id: instanceIdSchema,
-  task_id: taskIdSchema,
+/** The route's path parameters; the OpenAPI document's parameters are generated from this. */
+export const pathParametersSchema = z.object({
+  project_id: projectIdSchema.describe('Huawei Cloud project ID (32 lowercase hex characters).'),
+  instance_id: instanceIdSchema.describe('DMS for Kafka instance ID (a lowercase UUID).'),
+  task_id: taskIdSchema.describe('Smart Connect task ID (a lowercase UUID).'),
 });
 
 /** Validates the route's path parameters before anything is sent upstream. */

@@ -1,5 +1,12 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { InvalidRequestError, ServiceError, UpstreamThrottledError } from '../errors';
+import { z } from 'zod';
+import {
+  ERROR_CODES,
+  InvalidRequestError,
+  ServiceError,
+  UpstreamThrottledError,
+  type ErrorCode,
+} from '../errors';
 
 /** Headers on every response, success or problem: nothing here is cacheable or framable. */
 export const RESPONSE_HEADERS: Readonly<Record<string, string>> = {
@@ -11,17 +18,44 @@ export const RESPONSE_HEADERS: Readonly<Record<string, string>> = {
   'referrer-policy': 'no-referrer',
 };
 
-export interface Problem {
-  readonly type: string;
-  readonly title: string;
-  readonly status: number;
-  readonly code: string;
-  readonly detail: string;
-  readonly instance?: string;
-  readonly requestId?: string;
-  readonly upstreamRequestId?: string;
-  readonly invalidFields?: readonly { field: string; problem: string }[];
-}
+const ERROR_CODE_LIST = Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]];
+const ERROR_STATUSES = [...new Set(Object.values(ERROR_CODES))] as [number, ...number[]];
+
+/**
+ * The problem+json body (RFC 9457) exactly as `toProblem` builds it; the OpenAPI document is
+ * generated from this, so the descriptions are the public documentation.
+ */
+export const problemSchema = z
+  .object({
+    type: z.url().describe('Identifies the kind of problem; one URI per `code`.'),
+    title: z.string().describe('Short, human-readable summary of the HTTP status.'),
+    status: z.literal(ERROR_STATUSES).describe('The HTTP status code of this response.'),
+    code: z
+      .enum(ERROR_CODE_LIST)
+      .describe('Stable, machine-readable error code: branch on this, not on `detail`.'),
+    detail: z.string().describe('Human-readable explanation; wording may change.'),
+    instance: z.string().optional().describe('The request path the problem occurred on.'),
+    requestId: z
+      .string()
+      .optional()
+      .describe('AWS request id of the invocation; quote it when reporting a problem.'),
+    upstreamRequestId: z
+      .string()
+      .optional()
+      .describe('Huawei Cloud request id of the failed upstream call, when Huawei sent one.'),
+    invalidFields: z
+      .array(
+        z.object({
+          field: z.string().describe('Name of the invalid path parameter.'),
+          problem: z.string().describe('What is wrong with it.'),
+        }),
+      )
+      .optional()
+      .describe('For INVALID_REQUEST: each invalid input and why.'),
+  })
+  .describe('RFC 9457 problem details.');
+
+export type Problem = Readonly<z.infer<typeof problemSchema>>;
 
 const PROBLEM_TYPE_BASE = 'https://github.com/huawei-dms-connector-status/problems/';
 
@@ -48,7 +82,7 @@ export function toProblem(
     ...(context.requestId ? { requestId: context.requestId } : {}),
     ...(upstreamRequestId ? { upstreamRequestId } : {}),
     ...(error instanceof InvalidRequestError && error.invalidFields.length > 0
-      ? { invalidFields: error.invalidFields }
+      ? { invalidFields: [...error.invalidFields] }
       : {}),
   };
 }

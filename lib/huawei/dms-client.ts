@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Clock, Random } from '../clock';
+import type { AdaptiveRateLimiter } from '../rate-limiter';
 import type { UpstreamError } from '../errors';
 import {
   TaskNotFoundError,
@@ -28,6 +29,8 @@ export interface DmsClientOptions {
   readonly random: Random;
   readonly retry: RetryPolicy;
   readonly maxResponseBytes: number;
+  /** Paces attempts; told about 429s and successes so it can adapt. */
+  readonly rateLimiter?: AdaptiveRateLimiter;
 }
 
 export interface CallOptions {
@@ -102,6 +105,7 @@ export class DmsClient {
     let authRefreshed = false;
     let lastError: UpstreamError = new UpstreamTimeoutError();
     while (attempts < retry.maxAttempts + (authRefreshed ? 1 : 0)) {
+      await this.options.rateLimiter?.acquire(call.signal);
       const remaining = call.deadline - clock.now();
       if (remaining < MIN_ATTEMPT_MS) break;
       attempts += 1;
@@ -147,7 +151,11 @@ export class DmsClient {
 
       const requestId = header(response.headers, 'x-request-id');
       const outcome = classify(response, clock.now(), requestId);
-      if (outcome.ok) return { body: outcome.body, requestId, attempts };
+      if (response.status === 429) this.options.rateLimiter?.throttled();
+      if (outcome.ok) {
+        this.options.rateLimiter?.succeeded();
+        return { body: outcome.body, requestId, attempts };
+      }
       if (outcome.error instanceof TaskNotFoundError) throw outcome.error;
 
       const error = annotate(outcome.error, attempts, requestId);

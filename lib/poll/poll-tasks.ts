@@ -1,8 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { mapSettled } from '../concurrency';
-import { ServiceError } from '../errors';
+import { ServiceError, UpstreamThrottledError } from '../errors';
 import type { CallOptions } from '../huawei/dms-client';
-import type { StatusStore } from '../status/status-store';
+import type { StatusStore, StoredStatus } from '../status/status-store';
 import { partitionKey } from '../status/status-store';
 import type { TaskObserver } from '../task-observer';
 import { taskKey, type TaskRef } from '../task-ref';
@@ -26,6 +25,12 @@ export interface PollSummary {
 }
 
 const REPORTED_FAILURES = 20;
+/** Stored statuses are read this many at a time (BatchGetItem's limit)… */
+const STATE_CHUNK = 100;
+/** …and this many chunks ahead of the workers, so reads never stall the upstream calls. */
+const STATE_LOOKAHEAD = 2;
+/** A throttled task goes back to the end of the queue (the pace has halved) this many times. */
+const MAX_THROTTLE_REQUEUES = 2;
 
 export interface PollDependencies {
   readonly observer: TaskObserver;
@@ -33,42 +38,53 @@ export interface PollDependencies {
   readonly logger: Logger;
 }
 
+export interface PollOptions extends CallOptions {
+  readonly concurrency: number;
+}
+
 /**
  * Observes every task with at most `concurrency` upstream calls in flight. Stored statuses are
- * read in batches first; one failing task never blocks the others.
+ * read in batches ahead of need; one failing task never blocks the others; a throttled task is
+ * retried later in the same poll (the rate limiter has slowed down meanwhile).
  */
 export async function pollTasks(
   refs: readonly TaskRef[],
   deps: PollDependencies,
-  options: { concurrency: number } & CallOptions,
+  options: PollOptions,
 ): Promise<PollSummary> {
-  const stored = await deps.store.getMany(refs);
+  const states = new StatePrefetcher(deps.store, refs);
   const call: CallOptions = {
     deadline: options.deadline,
     ...(options.signal ? { signal: options.signal } : {}),
   };
-  const results = await mapSettled(refs, options.concurrency, (ref) =>
-    deps.observer.check(ref, call, stored.get(partitionKey(ref)) ?? null),
-  );
-
+  const queue = refs.map((ref, index) => ({ ref, index, requeues: 0 }));
   let checked = 0;
   let changed = 0;
   let missing = 0;
   const failures: PollFailure[] = [];
-  results.forEach((result, index) => {
-    if (!result.ok) {
-      const error = result.error;
-      failures.push({
-        task: taskKey(refs[index] as TaskRef),
-        error: error instanceof ServiceError ? error.name : 'InternalError',
-        code: error instanceof ServiceError ? error.code : 'INTERNAL_ERROR',
-      });
-      return;
+
+  const worker = async () => {
+    for (let item = queue.shift(); item; item = queue.shift()) {
+      try {
+        const result = await deps.observer.check(item.ref, call, await states.get(item.index));
+        checked += 1;
+        if (result.statusChanged) changed += 1;
+        if (result.kind === 'gone') missing += 1;
+      } catch (error) {
+        if (error instanceof UpstreamThrottledError && item.requeues < MAX_THROTTLE_REQUEUES) {
+          queue.push({ ...item, requeues: item.requeues + 1 });
+          continue;
+        }
+        failures.push({
+          task: taskKey(item.ref),
+          error: error instanceof ServiceError ? error.name : 'InternalError',
+          code: error instanceof ServiceError ? error.code : 'INTERNAL_ERROR',
+        });
+      }
     }
-    checked += 1;
-    if (result.value.statusChanged) changed += 1;
-    if (result.value.kind === 'gone') missing += 1;
-  });
+  };
+  const workers = Math.max(1, Math.min(options.concurrency, refs.length));
+  await Promise.all(Array.from({ length: workers }, worker));
   return {
     checked,
     changed,
@@ -76,4 +92,35 @@ export async function pollTasks(
     failed: failures.length,
     failures: failures.slice(0, REPORTED_FAILURES),
   };
+}
+
+/** Reads stored statuses in BatchGetItem-sized chunks, a couple of chunks ahead of the workers. */
+class StatePrefetcher {
+  readonly #chunks = new Map<number, Promise<Map<string, StoredStatus>>>();
+
+  constructor(
+    private readonly store: StatusStore,
+    private readonly refs: readonly TaskRef[],
+  ) {}
+
+  async get(index: number): Promise<StoredStatus | null> {
+    const chunk = Math.floor(index / STATE_CHUNK);
+    for (let ahead = 1; ahead <= STATE_LOOKAHEAD; ahead++)
+      void this.load(chunk + ahead).catch(() => undefined);
+    const states = await this.load(chunk);
+    return states.get(partitionKey(this.refs[index] as TaskRef)) ?? null;
+  }
+
+  private load(chunk: number): Promise<Map<string, StoredStatus>> {
+    let loading = this.#chunks.get(chunk);
+    if (!loading) {
+      const start = chunk * STATE_CHUNK;
+      loading =
+        start < this.refs.length
+          ? this.store.getMany(this.refs.slice(start, start + STATE_CHUNK))
+          : Promise.resolve(new Map());
+      this.#chunks.set(chunk, loading);
+    }
+    return loading;
+  }
 }

@@ -1,34 +1,75 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { boundaryErrors } from '../boundary-error';
 import type { Container } from '../container';
 import { upstreamDeadline } from '../deadline';
-import { pollTasks, type PollSummary } from './poll-tasks';
+import { ServiceError } from '../errors';
+import { taskKey, type TaskRef } from '../task-ref';
+import { discoverInstanceTasks } from './discover-tasks';
+import { enqueuePollBatches } from './fan-out';
+import { pollTasks, type PollFailure, type PollSummary } from './poll-tasks';
 import type { PollConfig } from './watch-list';
 
-export type ScheduledPollHandler = middy.MiddyfiedHandler<unknown, PollSummary, Error, Context>;
+export interface ScheduledPollSummary extends PollSummary {
+  /** Tasks found through whole-instance entries (including removed ones being confirmed). */
+  readonly discovered: number;
+  /** Worker messages enqueued instead of polling inline (large watch lists). */
+  readonly enqueuedBatches: number;
+}
 
-/** Run by an EventBridge schedule: polls the watch list and returns (and logs) a summary. */
+export type ScheduledPollHandler = middy.MiddyfiedHandler<
+  unknown,
+  ScheduledPollSummary,
+  Error,
+  Context
+>;
+
+/**
+ * Run by an EventBridge schedule: expands whole-instance entries through the list API, then
+ * polls the tasks inline, or fans them out to the worker queue when there are too many for one
+ * invocation. Returns (and logs) a summary.
+ */
 export function createScheduledPollHandler(
   container: Container,
   pollConfig: PollConfig,
+  sqs?: SQSClient,
 ): ScheduledPollHandler {
-  const { config, clock, logger, metrics, observer, store } = container;
-  const refs = pollConfig.watchList.flatMap((entry) => (entry.kind === 'task' ? [entry.ref] : []));
-  return middy<unknown, PollSummary, Error, Context>({ timeoutEarlyInMillis: 50 })
+  const { config, clock, logger, metrics } = container;
+  return middy<unknown, ScheduledPollSummary, Error, Context>({ timeoutEarlyInMillis: 50 })
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
-    .use(boundaryErrors<unknown, PollSummary>(logger, metrics))
+    .use(boundaryErrors<unknown, ScheduledPollSummary>(logger, metrics))
     .handler(async (_event, context, { signal }) => {
       const deadline = upstreamDeadline(clock, context, config.upstream.defaultDeadlineMs);
-      const summary = await pollTasks(
-        refs,
-        { observer, store, logger },
-        { concurrency: pollConfig.concurrency, deadline, signal },
-      );
+      const call = { deadline, signal };
+      const { refs, discovered, failures } = await expandWatchList(container, pollConfig, call);
+
+      let summary: ScheduledPollSummary;
+      if (pollConfig.fanOut && sqs && refs.length > pollConfig.fanOut.batchSize) {
+        const enqueuedBatches = await enqueuePollBatches(
+          sqs,
+          pollConfig.fanOut.queueUrl,
+          refs,
+          pollConfig.fanOut.batchSize,
+        );
+        summary = { ...emptySummary(failures), discovered, enqueuedBatches };
+      } else {
+        const polled = await pollTasks(refs, container, {
+          ...call,
+          concurrency: pollConfig.concurrency,
+        });
+        summary = {
+          ...polled,
+          failed: polled.failed + failures.length,
+          failures: [...failures, ...polled.failures].slice(0, 20),
+          discovered,
+          enqueuedBatches: 0,
+        };
+      }
       logger.info('Poll finished', { ...summary });
       metrics.addMetric('PollTasksChecked', MetricUnit.Count, summary.checked);
       metrics.addMetric('PollTasksChanged', MetricUnit.Count, summary.changed);
@@ -37,4 +78,36 @@ export function createScheduledPollHandler(
       metrics.addMetric('PollCompleted', MetricUnit.Count, 1);
       return summary;
     });
+}
+
+async function expandWatchList(
+  container: Container,
+  pollConfig: PollConfig,
+  call: { deadline: number; signal?: AbortSignal },
+): Promise<{ refs: TaskRef[]; discovered: number; failures: PollFailure[] }> {
+  const refs = new Map<string, TaskRef>();
+  const failures: PollFailure[] = [];
+  let discovered = 0;
+  for (const entry of pollConfig.watchList) {
+    if (entry.kind === 'task') {
+      refs.set(taskKey(entry.ref), entry.ref);
+      continue;
+    }
+    try {
+      const discovery = await discoverInstanceTasks(entry, container, call);
+      discovered += discovery.refs.length;
+      for (const ref of discovery.refs) refs.set(taskKey(ref), ref);
+    } catch (error) {
+      failures.push({
+        task: `${entry.projectId}/${entry.instanceId}/*`,
+        error: error instanceof ServiceError ? error.name : 'InternalError',
+        code: error instanceof ServiceError ? error.code : 'INTERNAL_ERROR',
+      });
+    }
+  }
+  return { refs: [...refs.values()], discovered, failures };
+}
+
+function emptySummary(failures: PollFailure[]): PollSummary {
+  return { checked: 0, changed: 0, missing: 0, failed: failures.length, failures };
 }

@@ -49,13 +49,16 @@ export function parseWatchList(
 const pollEnvironmentSchema = z.object({
   WATCHED_TASKS: z.string().trim().min(1, `is required: ${WATCH_LIST_FORMAT}`),
   POLL_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
-  POLL_MAX_REQUESTS_PER_SECOND: z.coerce.number().min(0.1).max(10_000).default(50),
+  /** Set to fan a large watch list out to worker invocations through this SQS queue. */
+  POLL_FANOUT_QUEUE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** Tasks per worker message; a watch list at most this long is polled inline. */
+  POLL_FANOUT_BATCH_SIZE: z.coerce.number().int().min(1).max(2_000).default(500),
 });
 
 export interface PollConfig {
   readonly watchList: readonly WatchEntry[];
   readonly concurrency: number;
-  readonly maxRequestsPerSecond: number;
+  readonly fanOut: { readonly queueUrl: string; readonly batchSize: number } | undefined;
 }
 
 export function loadPollConfig(
@@ -69,7 +72,12 @@ export function loadPollConfig(
   return {
     watchList: parseWatchList(parsed.data.WATCHED_TASKS, served),
     concurrency: parsed.data.POLL_CONCURRENCY,
-    maxRequestsPerSecond: parsed.data.POLL_MAX_REQUESTS_PER_SECOND,
+    fanOut: parsed.data.POLL_FANOUT_QUEUE_URL
+      ? {
+          queueUrl: parsed.data.POLL_FANOUT_QUEUE_URL,
+          batchSize: parsed.data.POLL_FANOUT_BATCH_SIZE,
+        }
+      : undefined,
   };
 }
 
@@ -87,4 +95,13 @@ function parseEntry(
   const parsed = taskRefSchema.safeParse({ projectId, instanceId, taskId });
   if (parsed.success) return { kind: 'task', ref: parsed.data };
   throw new ConfigurationError(`${where}: ${describeIssues(parsed.error.issues)}.`);
+}
+
+/** The worker only needs to know how hard it may push. */
+export function loadPollWorkerConfig(env: Environment): { concurrency: number } {
+  const parsed = pollEnvironmentSchema.pick({ POLL_CONCURRENCY: true }).safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigurationError(`Invalid configuration: ${describeIssues(parsed.error.issues)}`);
+  }
+  return { concurrency: parsed.data.POLL_CONCURRENCY };
 }

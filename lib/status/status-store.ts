@@ -1,5 +1,6 @@
 import {
   BatchGetItemCommand,
+  QueryCommand,
   ConditionalCheckFailedException,
   GetItemCommand,
   PutItemCommand,
@@ -38,8 +39,16 @@ export interface StatusStore {
     version: number,
     pending: readonly StatusChangeDetail[],
   ): Promise<boolean>;
+  /** Tasks of an instance this service has a status for, with that status (for discovery). */
+  listByInstance(
+    projectId: string,
+    instanceId: string,
+  ): Promise<{ taskId: string; status: string }[]>;
 }
 
+/** Global secondary index over `instanceKey`: finds the tasks we know of an instance. */
+export const BY_INSTANCE_INDEX = 'byInstance';
+const MAX_QUERY_PAGES = 100;
 const BATCH_GET_LIMIT = 100;
 const MAX_UNPROCESSED_ROUNDS = 5;
 
@@ -144,6 +153,37 @@ export class DynamoDbStatusStore implements StatusStore {
     );
   }
 
+  async listByInstance(
+    projectId: string,
+    instanceId: string,
+  ): Promise<{ taskId: string; status: string }[]> {
+    const tasks: { taskId: string; status: string }[] = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    for (let page = 0; page < MAX_QUERY_PAGES; page++) {
+      const output = await this.call(() =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: BY_INSTANCE_INDEX,
+            KeyConditionExpression: 'instanceKey = :instance',
+            ExpressionAttributeValues: { ':instance': { S: `${projectId}/${instanceId}` } },
+            ProjectionExpression: 'taskId, #status',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      );
+      for (const item of output.Items ?? []) {
+        const taskId = item.taskId?.S;
+        const status = item.status?.S;
+        if (taskId && status) tasks.push({ taskId, status });
+      }
+      startKey = output.LastEvaluatedKey;
+      if (!startKey) break;
+    }
+    return tasks;
+  }
+
   private async conditional(write: () => Promise<unknown>): Promise<boolean> {
     try {
       await this.call(write);
@@ -181,6 +221,7 @@ function toItem(ref: TaskRef, state: StoredStatus): Record<string, AttributeValu
     projectId: { S: ref.projectId },
     instanceId: { S: ref.instanceId },
     taskId: { S: ref.taskId },
+    instanceKey: { S: `${ref.projectId}/${ref.instanceId}` },
     status: { S: state.status },
     version: { N: String(state.version) },
     taskName: state.taskName === null ? { NULL: true } : { S: state.taskName },

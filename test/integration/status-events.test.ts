@@ -278,6 +278,8 @@ describe('scheduled poll', () => {
     );
 
     expect(summary).toEqual({
+      discovered: 0,
+      enqueuedBatches: 0,
       checked: 2,
       changed: 2,
       missing: 0,

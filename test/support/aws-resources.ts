@@ -19,6 +19,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
 import { EVENT_SOURCE } from '../../lib/status/status-event';
+import { BY_INSTANCE_INDEX } from '../../lib/status/status-store';
 import type { HuaweiCredentials } from '../../lib/huawei/signer';
 import { secretString } from './test-credentials';
 
@@ -67,8 +68,18 @@ export async function createStatusTable(clients: AwsClients): Promise<string> {
   await clients.dynamoDb.send(
     new CreateTableCommand({
       TableName: tableName,
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'instanceKey', AttributeType: 'S' },
+      ],
       KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: BY_INSTANCE_INDEX,
+          KeySchema: [{ AttributeName: 'instanceKey', KeyType: 'HASH' }],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['taskId', 'status'] },
+        },
+      ],
       BillingMode: 'PAY_PER_REQUEST',
     }),
   );

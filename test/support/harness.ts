@@ -4,8 +4,10 @@ import { createContainer, type Container, type ContainerOverrides } from '../../
 import { createGetTaskHandler } from '../../lib/http/get-task';
 import type { HuaweiCredentials } from '../../lib/huawei/signer';
 import { createObserveTaskInvocationHandler } from '../../lib/invoke/observe-task-invocation';
-import type { PollSummary } from '../../lib/poll/poll-tasks';
-import { createScheduledPollHandler } from '../../lib/poll/scheduled-poll';
+import {
+  createScheduledPollHandler,
+  type ScheduledPollSummary,
+} from '../../lib/poll/scheduled-poll';
 import { loadPollConfig } from '../../lib/poll/watch-list';
 import type { TaskRef } from '../../lib/task-ref';
 import { HuaweiDmsSimulator, exampleTask } from '../simulator/huawei-dms-simulator';
@@ -80,7 +82,10 @@ export interface Harness {
   /** Calls the direct-invoke handler; result or thrown error, scanned for secrets. */
   invoke(input: unknown, remainingMs?: number): Promise<unknown>;
   /** Runs the scheduled poller over `watchedTasks` (the WATCHED_TASKS format). */
-  poll(watchedTasks: string, remainingMs?: number): Promise<PollSummary>;
+  poll(
+    watchedTasks: string,
+    options?: { remainingMs?: number; env?: Record<string, string> },
+  ): Promise<ScheduledPollSummary>;
   events(): ReturnType<typeof drainEvents>;
   stop(): Promise<void>;
 }
@@ -147,12 +152,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         throw error;
       }
     },
-    async poll(watchedTasks, remainingMs = 10_000) {
+    async poll(watchedTasks, { remainingMs = 10_000, env: pollEnv = {} } = {}) {
       const pollConfig = loadPollConfig(
-        { ...env, WATCHED_TASKS: watchedTasks },
+        { ...env, ...pollEnv, WATCHED_TASKS: watchedTasks },
         container.config.huawei,
       );
-      const summary = await createScheduledPollHandler(container, pollConfig)(
+      const summary = await createScheduledPollHandler(container, pollConfig, aws.clients.sqs)(
         { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} },
         lambdaContext(remainingMs),
       );

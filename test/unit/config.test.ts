@@ -40,6 +40,7 @@ describe('loadConfig', () => {
       attemptTimeoutMs: 3_000,
       maxAttempts: 3,
       maxResponseBytes: 1_048_576,
+      maxRequestsPerSecond: 50,
       defaultDeadlineMs: 10_000,
     });
   });

@@ -74,10 +74,9 @@ describe('loadPollConfig', () => {
     expect(() => loadPollConfig({}, ONE_PROJECT)).toThrow(/WATCHED_TASKS/);
   });
 
-  it('applies the default concurrency and request rate', () => {
+  it('applies the default concurrency', () => {
     const config = loadPollConfig({ WATCHED_TASKS: `${INSTANCE}/${TASK_A}` }, ONE_PROJECT);
 
     expect(config.concurrency).toBe(16);
-    expect(config.maxRequestsPerSecond).toBe(50);
   });
 });

@@ -1,0 +1,252 @@
+import { z } from 'zod';
+import packageJson from '../../package.json';
+import { connectorTaskSchema } from '../connector-task';
+import { ERROR_CODES, type ErrorCode } from '../errors';
+import { pathParametersSchema } from './get-task';
+import { RESPONSE_HEADERS, problemSchema } from './problem';
+
+/*
+ * The HTTP API's OpenAPI 3.1 document, built from the zod schemas the handler itself validates
+ * and answers with. It is published as docs/openapi.json; a unit test fails when the checked-in
+ * copy is stale and an integration test fails when the handler answers something it does not
+ * declare.
+ */
+
+export const GET_TASK_ROUTE = '/v2/{project_id}/instances/{instance_id}/connector/tasks/{task_id}';
+
+/** The only code the route never answers: the idempotency of direct invocation raises it. */
+type HttpErrorCode = Exclude<ErrorCode, 'OBSERVATION_IN_PROGRESS'>;
+type HttpErrorStatus = (typeof ERROR_CODES)[HttpErrorCode];
+
+/**
+ * What each code means to a caller. Typed over every code so that a new one in `ERROR_CODES`
+ * does not compile until it is documented here (or excluded from `HttpErrorCode`).
+ */
+const CODE_MEANINGS: Record<HttpErrorCode, string> = {
+  INVALID_REQUEST:
+    'A path parameter is missing or malformed; `invalidFields` names each one. Nothing was sent to Huawei Cloud, and the same request cannot succeed.',
+  PROJECT_NOT_SERVED:
+    'The project is not one this deployment serves (`HUAWEICLOUD_PROJECT_ID`). Nothing was sent to Huawei Cloud.',
+  TASK_NOT_FOUND: 'Huawei Cloud reports no such Smart Connect task on the instance.',
+  INSTANCE_NOT_FOUND: 'Huawei Cloud reports no such Kafka instance in the project.',
+  CONFIGURATION_ERROR:
+    'The deployment is misconfigured (an environment variable, or the Huawei Cloud credentials secret); an operator has to fix it.',
+  INTERNAL_ERROR: 'Something unexpected failed; no details are disclosed. Quote `requestId`.',
+  UPSTREAM_AUTH_FAILED:
+    'Huawei Cloud rejected this service’s credentials, also after re-reading the secret.',
+  UPSTREAM_FORBIDDEN: 'This service’s Huawei Cloud credentials lack permission to read the task.',
+  UPSTREAM_REJECTED: 'Huawei Cloud refused the request for another reason.',
+  UPSTREAM_UNAVAILABLE:
+    'Huawei Cloud answered 5xx or the connection failed, on every attempt within the deadline.',
+  UPSTREAM_CONTRACT_VIOLATION:
+    'Huawei Cloud answered outside its API contract (not JSON, the wrong shape, too large, a redirect).',
+  UPSTREAM_THROTTLED:
+    'Huawei Cloud is throttling requests and waiting would not fit the deadline. `Retry-After` is set when Huawei said how long to wait.',
+  DEPENDENCY_UNAVAILABLE:
+    'An AWS dependency (Secrets Manager, DynamoDB) failed in a way a later request may not.',
+  UPSTREAM_TIMEOUT:
+    'Huawei Cloud did not answer within the time this invocation had left, across all attempts.',
+};
+
+const STATUS_SUMMARIES: Record<HttpErrorStatus, string> = {
+  400: 'The request is invalid.',
+  403: 'The project is not served by this deployment.',
+  404: 'The task or its Kafka instance does not exist.',
+  500: 'This service failed.',
+  502: 'Huawei Cloud failed, refused the call or broke its contract.',
+  503: 'Temporarily unavailable; try again later.',
+  504: 'Huawei Cloud did not answer in time.',
+};
+
+/**
+ * API Gateway answers these itself, before the function runs, with its own `{"message": ...}`
+ * JSON; they are documented in prose because no handler response can be tested against them.
+ */
+const GATEWAY_NOTES: Partial<Record<HttpErrorStatus, string>> = {
+  403: 'API Gateway itself also answers 403 with `{"message":"Forbidden"}` (application/json, not a problem) when the request is not SigV4-signed, the signature is invalid, or the caller may not `execute-api:Invoke` the route.',
+  500: 'API Gateway itself answers 500 with `{"message":"Internal Server Error"}` (application/json) when the function cannot be invoked at all.',
+  503: 'API Gateway itself answers 503 with `{"message":"Service Unavailable"}` (application/json) when the function is throttled.',
+};
+
+const HTTP_ERROR_CODES = Object.keys(CODE_MEANINGS) as HttpErrorCode[];
+
+/** Status → the codes it carries, in `ERROR_CODES` order, statuses ascending. */
+function codesByStatus(): Map<HttpErrorStatus, HttpErrorCode[]> {
+  const byStatus = new Map<HttpErrorStatus, HttpErrorCode[]>();
+  const statuses = [...new Set(HTTP_ERROR_CODES.map((code) => ERROR_CODES[code]))].sort(
+    (a, b) => a - b,
+  );
+  for (const status of statuses) {
+    byStatus.set(
+      status,
+      HTTP_ERROR_CODES.filter((code) => ERROR_CODES[code] === status),
+    );
+  }
+  return byStatus;
+}
+
+const schemaRef = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const headerRef = (name: string) => ({ $ref: `#/components/headers/${name}` });
+
+/** 'strict-transport-security' → 'Strict-Transport-Security': how the headers are usually written. */
+function headerName(lowercase: string): string {
+  return lowercase.replace(
+    /(^|-)([a-z])/g,
+    (_, dash: string, letter: string) => `${dash}${letter.toUpperCase()}`,
+  );
+}
+
+const HEADER_PURPOSES: Record<string, string> = {
+  'cache-control': 'Every answer reflects Huawei Cloud at that moment: never cache it.',
+};
+
+/** Every response carries the same fixed headers; documenting their values lets a test hold them. */
+function fixedHeaders(): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(RESPONSE_HEADERS).map(([name, value]) => [
+      headerName(name),
+      {
+        description: HEADER_PURPOSES[name] ?? 'Always this value.',
+        required: true,
+        schema: { type: 'string', const: value },
+      },
+    ]),
+  );
+}
+
+function fixedHeaderRefs(): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.keys(RESPONSE_HEADERS).map((name) => [headerName(name), headerRef(headerName(name))]),
+  );
+}
+
+const COMPONENT_SCHEMAS: Record<string, z.ZodType> = {
+  ConnectorTask: connectorTaskSchema,
+  Problem: problemSchema,
+};
+
+function componentSchemas(): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(COMPONENT_SCHEMAS).map(([name, schema]) => {
+      const body: Record<string, unknown> = {
+        ...z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'output' }),
+      };
+      // OpenAPI 3.1's dialect is JSON Schema 2020-12 already; a per-schema `$schema` only repeats it.
+      delete body.$schema;
+      return [name, body];
+    }),
+  );
+}
+
+function pathParameters(): unknown[] {
+  const { properties = {}, required = [] } = z.toJSONSchema(pathParametersSchema, {
+    target: 'draft-2020-12',
+    io: 'input',
+  }) as { properties?: Record<string, Record<string, unknown>>; required?: string[] };
+  return Object.entries(properties).map(([name, { description, ...schema }]) => ({
+    name,
+    in: 'path',
+    // OpenAPI requires path parameters to be required; the zod schema must agree.
+    required: required.includes(name),
+    description,
+    schema,
+  }));
+}
+
+function problemResponse(status: HttpErrorStatus, codes: readonly HttpErrorCode[]): unknown {
+  const codeLines = codes.map((code) => `- \`${code}\`: ${CODE_MEANINGS[code]}`);
+  const note = GATEWAY_NOTES[status];
+  return {
+    description: [STATUS_SUMMARIES[status], '', ...codeLines, ...(note ? ['', note] : [])].join(
+      '\n',
+    ),
+    headers: {
+      ...fixedHeaderRefs(),
+      ...(codes.includes('UPSTREAM_THROTTLED') ? { 'Retry-After': headerRef('Retry-After') } : {}),
+    },
+    content: {
+      'application/problem+json': {
+        // Narrowed per status so the document says which codes each status carries.
+        schema: {
+          allOf: [
+            schemaRef('Problem'),
+            { type: 'object', properties: { status: { const: status }, code: { enum: codes } } },
+          ],
+        },
+      },
+    },
+  };
+}
+
+/** The OpenAPI 3.1 document of the HTTP API. */
+export function openApiDocument(): Record<string, unknown> {
+  const errorResponses = Object.fromEntries(
+    [...codesByStatus()].map(([status, codes]) => [String(status), problemResponse(status, codes)]),
+  );
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Huawei DMS Connector Status API',
+      version: packageJson.version,
+      description: [
+        'Reads a Huawei Cloud DMS for Kafka Smart Connect task through to Huawei Cloud and answers it in a stable, normalized shape; a status change seen on the way is recorded and published as an event.',
+        '',
+        'Errors are RFC 9457 problem details (`application/problem+json`); branch on `code`. Nothing is cacheable.',
+      ].join('\n'),
+    },
+    servers: [
+      {
+        url: 'https://{apiId}.execute-api.{region}.amazonaws.com',
+        description: 'The API Gateway HTTP API of a deployment (its $default stage).',
+        variables: {
+          apiId: { default: 'abcdef1234', description: 'The HTTP API id of the deployment.' },
+          region: { default: 'eu-west-1', description: 'The AWS region it is deployed in.' },
+        },
+      },
+    ],
+    security: [{ sigv4: [] }],
+    tags: [{ name: 'Connector tasks', description: 'Smart Connect tasks of DMS for Kafka.' }],
+    paths: {
+      [GET_TASK_ROUTE]: {
+        get: {
+          operationId: 'getConnectorTask',
+          tags: ['Connector tasks'],
+          summary: 'Read a Smart Connect task',
+          description:
+            'Reads the task from Huawei Cloud (ShowConnectorTask) now, with retries within the invocation’s remaining time, and answers it normalized. Every call goes to Huawei Cloud; nothing is served from a cache.',
+          parameters: pathParameters(),
+          responses: {
+            '200': {
+              description: 'The task as Huawei Cloud reports it now.',
+              headers: fixedHeaderRefs(),
+              content: { 'application/json': { schema: schemaRef('ConnectorTask') } },
+            },
+            ...errorResponses,
+          },
+        },
+      },
+    },
+    components: {
+      schemas: componentSchemas(),
+      headers: {
+        ...fixedHeaders(),
+        'Retry-After': {
+          description:
+            'Seconds to wait before trying again, as Huawei Cloud asked; absent when it did not say.',
+          required: false,
+          schema: { type: 'integer', minimum: 0 },
+        },
+      },
+      securitySchemes: {
+        sigv4: {
+          type: 'apiKey',
+          name: 'Authorization',
+          in: 'header',
+          description:
+            'AWS Signature Version 4 (IAM authorization): sign each request for service `execute-api` in the API’s region with credentials allowed `execute-api:Invoke` on the route.',
+          'x-amazon-apigateway-authtype': 'awsSigv4',
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,40 @@
+import type { Clock } from './clock';
+
+/**
+ * Paces upstream requests to at most `maxPerSecond`, adaptively: a 429 halves the pace (down to
+ * a floor), each success wins back a little of it. Huawei throttles per account and locks up on
+ * abuse, so a poll slows down instead of failing.
+ */
+export class AdaptiveRateLimiter {
+  #perSecond: number;
+  #nextSlot = 0;
+  readonly #floor: number;
+
+  constructor(
+    private readonly maxPerSecond: number,
+    private readonly clock: Clock,
+  ) {
+    this.#perSecond = maxPerSecond;
+    this.#floor = Math.min(1, maxPerSecond);
+  }
+
+  get currentPerSecond(): number {
+    return this.#perSecond;
+  }
+
+  /** Waits for this request's slot. Slots are reserved in call order, so waiting is fair. */
+  async acquire(signal?: AbortSignal): Promise<void> {
+    const now = this.clock.now();
+    const slot = Math.max(now, this.#nextSlot);
+    this.#nextSlot = slot + 1000 / this.#perSecond;
+    if (slot > now) await this.clock.sleep(slot - now, signal);
+  }
+
+  throttled(): void {
+    this.#perSecond = Math.max(this.#floor, this.#perSecond / 2);
+  }
+
+  succeeded(): void {
+    this.#perSecond = Math.min(this.maxPerSecond, this.#perSecond + this.maxPerSecond / 20);
+  }
+}

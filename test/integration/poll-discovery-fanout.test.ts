@@ -1,0 +1,188 @@
+import { CreateQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import type { SQSRecord } from 'aws-lambda';
+import { randomUUID } from 'node:crypto';
+import { createPollWorkerHandler } from '../../lib/poll/poll-worker';
+import { DELETED_STATUS } from '../../lib/status/status-event';
+import { exampleTask } from '../simulator/huawei-dms-simulator';
+import { uniqueName } from '../support/aws-resources';
+import { INSTANCE_ID, PROJECT_ID, TASK_ID, startHarness, type Harness } from '../support/harness';
+import { lambdaContext } from '../support/lambda';
+
+const harnesses: Harness[] = [];
+
+async function setup(): Promise<Harness> {
+  const harness = await startHarness({ overrides: { random: () => 0 } });
+  harnesses.push(harness);
+  return harness;
+}
+
+afterAll(async () => {
+  await Promise.all(harnesses.map((h) => h.stop()));
+});
+
+/** Task ids in a fixed order, distinct from the harness's own example task. */
+function taskIds(count: number): string[] {
+  return Array.from(
+    { length: count },
+    (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+  );
+}
+
+function putTasks(harness: Harness, ids: readonly string[], status = 'RUNNING'): void {
+  for (const id of ids)
+    harness.simulator.putTask(PROJECT_ID, INSTANCE_ID, exampleTask({ id, status }));
+}
+
+const WHOLE_INSTANCE = `${INSTANCE_ID}/*`;
+
+describe('watching a whole instance', () => {
+  it('discovers every task through the paginated list API and observes each', async () => {
+    const harness = await setup();
+    putTasks(harness, taskIds(59)); // plus the harness's example task: 60, two pages of 50
+
+    const summary = await harness.poll(WHOLE_INSTANCE, { remainingMs: 30_000 });
+
+    expect(summary).toMatchObject({ discovered: 60, checked: 60, changed: 60, failed: 0 });
+    const listCalls = harness.simulator.requests.filter((r) => r.path.endsWith('/connector/tasks'));
+    expect(listCalls.map((r) => r.query)).toEqual(['offset=0&limit=50', 'offset=50&limit=50']);
+    expect(listCalls.every((r) => r.outcome === 'served')).toBe(true);
+  });
+
+  it('picks up a task that appears in the instance without a configuration change', async () => {
+    const harness = await setup();
+    await harness.poll(WHOLE_INSTANCE);
+    await harness.events();
+    const [newTask] = taskIds(1);
+    putTasks(harness, [newTask!], 'WAITING');
+
+    const summary = await harness.poll(WHOLE_INSTANCE);
+
+    expect(summary).toMatchObject({ discovered: 2, checked: 2, changed: 1 });
+    const events = (await harness.events()).map((e) => e.detail);
+    expect(events).toEqual([
+      expect.objectContaining({ taskId: newTask, previousStatus: null, status: 'WAITING' }),
+    ]);
+  });
+
+  it('reports a task removed from the instance with exactly one deletion event', async () => {
+    const harness = await setup();
+    await harness.poll(WHOLE_INSTANCE);
+    await harness.events();
+    harness.simulator.deleteTask(PROJECT_ID, INSTANCE_ID, TASK_ID);
+
+    await harness.poll(WHOLE_INSTANCE);
+    await harness.poll(WHOLE_INSTANCE);
+
+    const events = (await harness.events()).map((e) => e.detail);
+    expect(events.map((d) => [d.taskId, d.previousStatus, d.status])).toEqual([
+      [TASK_ID, 'RUNNING', DELETED_STATUS],
+    ]);
+  });
+
+  it('reports every known task as deleted when the whole instance is gone', async () => {
+    const harness = await setup();
+    await harness.poll(WHOLE_INSTANCE);
+    await harness.events();
+    harness.simulator.deleteInstance(PROJECT_ID, INSTANCE_ID);
+
+    const summary = await harness.poll(WHOLE_INSTANCE);
+
+    expect(summary).toMatchObject({ missing: 1, changed: 1, failed: 0 });
+    const events = (await harness.events()).map((e) => e.detail.status);
+    expect(events).toEqual([DELETED_STATUS]);
+  });
+});
+
+describe('fan-out to the worker queue', () => {
+  async function fanOutSetup(taskCount: number) {
+    const harness = await setup();
+    const queue = await harness.aws.clients.sqs.send(
+      new CreateQueueCommand({ QueueName: uniqueName('poll-batches') }),
+    );
+    const queueUrl = queue.QueueUrl!;
+    const ids = taskIds(taskCount);
+    putTasks(harness, ids);
+    const watched = ids.map((id) => `${INSTANCE_ID}/${id}`).join(',');
+    return { harness, queueUrl, watched, ids };
+  }
+
+  async function receiveAll(harness: Harness, queueUrl: string): Promise<SQSRecord[]> {
+    const records: SQSRecord[] = [];
+    for (let round = 0; round < 20; round++) {
+      const output = await harness.aws.clients.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10 }),
+      );
+      const messages = output.Messages ?? [];
+      if (messages.length === 0) break;
+      records.push(
+        ...messages.map(
+          (m) =>
+            ({
+              messageId: m.MessageId!,
+              receiptHandle: m.ReceiptHandle!,
+              body: m.Body!,
+              attributes: {},
+              messageAttributes: {},
+              md5OfBody: m.MD5OfBody!,
+              eventSource: 'aws:sqs',
+              eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:poll-batches',
+              awsRegion: 'us-east-1',
+            }) as unknown as SQSRecord,
+        ),
+      );
+    }
+    return records;
+  }
+
+  it('enqueues batches instead of polling inline when the watch list is larger than one batch', async () => {
+    const { harness, queueUrl, watched } = await fanOutSetup(7);
+
+    const summary = await harness.poll(watched, {
+      env: { POLL_FANOUT_QUEUE_URL: queueUrl, POLL_FANOUT_BATCH_SIZE: '3' },
+    });
+
+    expect(summary).toMatchObject({ enqueuedBatches: 3, checked: 0 });
+    expect(harness.simulator.requests).toHaveLength(0);
+    const records = await receiveAll(harness, queueUrl);
+    expect(records.map((r) => (JSON.parse(r.body) as { tasks: unknown[] }).tasks.length)).toEqual([
+      3, 3, 1,
+    ]);
+  });
+
+  it('has the worker observe every task of its batches and report no failures', async () => {
+    const { harness, queueUrl, watched, ids } = await fanOutSetup(7);
+    await harness.poll(watched, {
+      env: { POLL_FANOUT_QUEUE_URL: queueUrl, POLL_FANOUT_BATCH_SIZE: '3' },
+    });
+    const records = await receiveAll(harness, queueUrl);
+    const worker = createPollWorkerHandler(harness.container, { concurrency: 4 });
+
+    const response = await worker({ Records: records }, lambdaContext(20_000));
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    const observed = (await harness.events()).map((e) => e.detail.taskId).sort();
+    expect(observed).toEqual([...ids].sort());
+  });
+
+  it('reports a malformed message as a batch item failure without losing the others', async () => {
+    const { harness, queueUrl, watched } = await fanOutSetup(2);
+    await harness.poll(watched, {
+      env: { POLL_FANOUT_QUEUE_URL: queueUrl, POLL_FANOUT_BATCH_SIZE: '1' },
+    });
+    const records = await receiveAll(harness, queueUrl);
+    const malformed = {
+      ...records[0]!,
+      messageId: randomUUID(),
+      body: '{"version":1,"tasks":"all"}',
+    };
+    const worker = createPollWorkerHandler(harness.container, { concurrency: 4 });
+
+    const response = await worker(
+      { Records: [...records, malformed] },
+      lambdaContext(20_000),
+    );
+
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: malformed.messageId }] });
+    expect(await harness.events()).toHaveLength(2);
+  });
+});
