@@ -24,7 +24,14 @@ export interface PollSummary {
   readonly failures: readonly PollFailure[];
 }
 
-const REPORTED_FAILURES = 20;
+export const REPORTED_FAILURES = 20;
+
+/** How a failure appears in a poll summary: stable names only, never a message. */
+export function pollFailure(task: string, error: unknown): PollFailure {
+  return error instanceof ServiceError
+    ? { task, error: error.name, code: error.code }
+    : { task, error: 'InternalError', code: 'INTERNAL_ERROR' };
+}
 /** Stored statuses are read this many at a time (BatchGetItem's limit)… */
 const STATE_CHUNK = 100;
 /** …and this many chunks ahead of the workers, so reads never stall the upstream calls. */
@@ -75,11 +82,7 @@ export async function pollTasks(
           queue.push({ ...item, requeues: item.requeues + 1 });
           continue;
         }
-        failures.push({
-          task: taskKey(item.ref),
-          error: error instanceof ServiceError ? error.name : 'InternalError',
-          code: error instanceof ServiceError ? error.code : 'INTERNAL_ERROR',
-        });
+        failures.push(pollFailure(taskKey(item.ref), error));
       }
     }
   };

@@ -7,11 +7,17 @@ import type { Context } from 'aws-lambda';
 import { boundaryErrors } from '../boundary-error';
 import type { Container } from '../container';
 import { upstreamDeadline } from '../deadline';
-import { ServiceError } from '../errors';
 import { taskKey, type TaskRef } from '../task-ref';
+import { mapSettled } from '../concurrency';
 import { discoverInstanceTasks } from './discover-tasks';
 import { enqueuePollBatches } from './fan-out';
-import { pollTasks, type PollFailure, type PollSummary } from './poll-tasks';
+import {
+  REPORTED_FAILURES,
+  pollFailure,
+  pollTasks,
+  type PollFailure,
+  type PollSummary,
+} from './poll-tasks';
 import type { PollConfig } from './watch-list';
 
 export interface ScheduledPollSummary extends PollSummary {
@@ -65,7 +71,7 @@ export function createScheduledPollHandler(
         summary = {
           ...polled,
           failed: polled.failed + failures.length,
-          failures: [...failures, ...polled.failures].slice(0, 20),
+          failures: [...failures, ...polled.failures].slice(0, REPORTED_FAILURES),
           discovered,
           enqueuedBatches: 0,
         };
@@ -86,25 +92,24 @@ async function expandWatchList(
   call: { deadline: number; signal?: AbortSignal },
 ): Promise<{ refs: TaskRef[]; discovered: number; failures: PollFailure[] }> {
   const refs = new Map<string, TaskRef>();
+  for (const entry of pollConfig.watchList) {
+    if (entry.kind === 'task') refs.set(taskKey(entry.ref), entry.ref);
+  }
+  const instances = pollConfig.watchList.filter((entry) => entry.kind === 'instance');
+  const discoveries = await mapSettled(instances, pollConfig.concurrency, (instance) =>
+    discoverInstanceTasks(instance, container, call),
+  );
   const failures: PollFailure[] = [];
   let discovered = 0;
-  for (const entry of pollConfig.watchList) {
-    if (entry.kind === 'task') {
-      refs.set(taskKey(entry.ref), entry.ref);
-      continue;
+  discoveries.forEach((result, index) => {
+    if (result.ok) {
+      discovered += result.value.refs.length;
+      for (const ref of result.value.refs) refs.set(taskKey(ref), ref);
+      return;
     }
-    try {
-      const discovery = await discoverInstanceTasks(entry, container, call);
-      discovered += discovery.refs.length;
-      for (const ref of discovery.refs) refs.set(taskKey(ref), ref);
-    } catch (error) {
-      failures.push({
-        task: `${entry.projectId}/${entry.instanceId}/*`,
-        error: error instanceof ServiceError ? error.name : 'InternalError',
-        code: error instanceof ServiceError ? error.code : 'INTERNAL_ERROR',
-      });
-    }
-  }
+    const instance = instances[index]!;
+    failures.push(pollFailure(`${instance.projectId}/${instance.instanceId}/*`, result.error));
+  });
   return { refs: [...refs.values()], discovered, failures };
 }
 
