@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -10,6 +11,7 @@ import { createHttpTransport, type HttpTransport } from './huawei/http-transport
 import { SecretsManagerCredentials } from './huawei/secret-credentials';
 import { createLogger } from './logger';
 import { createMetrics } from './metrics';
+import { createTracer } from './tracing';
 import { BatchingPublisher } from './status/batching-publisher';
 import { EventBridgePublisher, type EventPublisher } from './status/event-publisher';
 import { DynamoDbStatusStore, type StatusStore } from './status/status-store';
@@ -22,6 +24,7 @@ export interface Container {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  readonly tracer: Tracer;
   readonly dynamoDb: DynamoDBClient;
   readonly credentials: SecretsManagerCredentials;
   readonly dms: DmsClient;
@@ -57,8 +60,9 @@ export function createContainer(
   const clock = overrides.clock ?? systemClock;
   const logger = overrides.logger ?? createLogger();
   const metrics = overrides.metrics ?? createMetrics();
+  const tracer = createTracer();
   const credentials = new SecretsManagerCredentials(
-    overrides.secretsManager ?? new SecretsManagerClient({}),
+    tracer.captureAWSv3Client(overrides.secretsManager ?? new SecretsManagerClient({})),
     config.huawei.secretId,
     config.secretCacheTtlMs,
     () => clock.now(),
@@ -77,18 +81,30 @@ export function createContainer(
     maxResponseBytes: config.upstream.maxResponseBytes,
     rateLimiter: new AdaptiveRateLimiter(config.upstream.maxRequestsPerSecond, clock),
   });
-  const dynamoDb = overrides.dynamoDb ?? new DynamoDBClient({});
+  const dynamoDb = tracer.captureAWSv3Client(overrides.dynamoDb ?? new DynamoDBClient({}));
   const store = new DynamoDbStatusStore(dynamoDb, config.statusTableName);
   const eventBridgePublisher =
     overrides.publisher ??
     new EventBridgePublisher({
-      client: overrides.eventBridge ?? new EventBridgeClient({}),
+      client: tracer.captureAWSv3Client(overrides.eventBridge ?? new EventBridgeClient({})),
       eventBusName: config.eventBusName,
       clock,
     });
   const publisher = overrides.publishLingerMs
     ? new BatchingPublisher(eventBridgePublisher, overrides.publishLingerMs)
     : eventBridgePublisher;
-  const observer = new TaskObserver({ dms, store, publisher, clock, logger, metrics });
-  return { config, clock, logger, metrics, dynamoDb, credentials, dms, store, publisher, observer };
+  const observer = new TaskObserver({ dms, store, publisher, clock, logger, metrics, tracer });
+  return {
+    config,
+    clock,
+    logger,
+    metrics,
+    tracer,
+    dynamoDb,
+    credentials,
+    dms,
+    store,
+    publisher,
+    observer,
+  };
 }

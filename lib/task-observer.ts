@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Clock } from './clock';
 import { normalizeConnectorTask, type ConnectorTask } from './connector-task';
 import { ServiceError, TaskNotFoundError, UpstreamError } from './errors';
@@ -8,6 +9,7 @@ import type { EventPublisher } from './status/event-publisher';
 import { DELETED_STATUS, statusEventId, type StatusChangeDetail } from './status/status-event';
 import type { StatusStore, StoredStatus } from './status/status-store';
 import type { TaskRef } from './task-ref';
+import { traced } from './tracing';
 
 export interface Observation {
   readonly task: ConnectorTask;
@@ -24,6 +26,7 @@ export interface TaskObserverDependencies {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  readonly tracer: Tracer;
 }
 
 export type TaskCheck =
@@ -110,7 +113,12 @@ export class TaskObserver {
     let attempts = 0;
     let outcome = 'OK';
     try {
-      const response = await this.deps.dms.showConnectorTask(ref, call);
+      const response = await traced(
+        this.deps.tracer,
+        'Huawei DMS ShowConnectorTask',
+        { taskId: ref.taskId },
+        () => this.deps.dms.showConnectorTask(ref, call),
+      );
       attempts = response.attempts;
       return {
         kind: 'present',

@@ -1,5 +1,6 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type {
   APIGatewayProxyEventV2,
@@ -50,10 +51,11 @@ export type HttpHandler = middy.MiddyfiedHandler<
 
 /** `GET /v2/{project_id}/instances/{instance_id}/connector/tasks/{task_id}`. */
 export function createGetTaskHandler(container: Container): HttpHandler {
-  const { config, clock, logger, metrics, observer } = container;
+  const { config, clock, logger, metrics, tracer, observer } = container;
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>({
     timeoutEarlyInMillis: 50,
   })
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
     .use(problemResponses(logger, metrics))

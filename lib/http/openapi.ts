@@ -64,11 +64,12 @@ const STATUS_SUMMARIES: Record<HttpErrorStatus, string> = {
  */
 const GATEWAY_NOTES: Partial<Record<HttpErrorStatus, string>> = {
   403: 'API Gateway itself also answers 403 with `{"message":"Forbidden"}` (application/json, not a problem) when the request is not SigV4-signed, the signature is invalid, or the caller may not `execute-api:Invoke` the route.',
-  500: 'API Gateway itself answers 500 with `{"message":"Internal Server Error"}` (application/json) when the function cannot be invoked at all.',
-  503: 'API Gateway itself answers 503 with `{"message":"Service Unavailable"}` (application/json) when the function is throttled.',
+  500: 'API Gateway itself answers 500 with `{"message":"Internal Server Error"}` (application/json) when the function fails without answering: it crashed, timed out or could not be invoked.',
 };
 
-const HTTP_ERROR_CODES = Object.keys(CODE_MEANINGS) as HttpErrorCode[];
+const HTTP_ERROR_CODES = (Object.keys(ERROR_CODES) as ErrorCode[]).filter(
+  (code): code is HttpErrorCode => code in CODE_MEANINGS,
+);
 
 /** Status → the codes it carries, in `ERROR_CODES` order, statuses ascending. */
 function codesByStatus(): Map<HttpErrorStatus, HttpErrorCode[]> {
@@ -212,8 +213,11 @@ export function openApiDocument(): Record<string, unknown> {
           operationId: 'getConnectorTask',
           tags: ['Connector tasks'],
           summary: 'Read a Smart Connect task',
-          description:
+          description: [
             'Reads the task from Huawei Cloud (ShowConnectorTask) now, with retries within the invocation’s remaining time, and answers it normalized. Every call goes to Huawei Cloud; nothing is served from a cache.',
+            '',
+            'API Gateway answers some requests itself, before this operation runs, with `{"message": ...}` JSON rather than problem details: 403 when the request is not SigV4-signed or may not be invoked, 429 when the stage’s throttling limit is exceeded, and 5xx when the function cannot answer.',
+          ].join('\n'),
           parameters: pathParameters(),
           responses: {
             '200': {

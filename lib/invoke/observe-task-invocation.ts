@@ -3,6 +3,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
@@ -62,8 +63,9 @@ export type InvokeHandler = middy.MiddyfiedHandler<unknown, InvokeOutput, Error,
  * for one state answers the same); failures are not replayed, so Retry re-runs them.
  */
 export function createObserveTaskInvocationHandler(container: Container): InvokeHandler {
-  const { config, clock, logger, metrics, observer } = container;
+  const { config, clock, logger, metrics, tracer, observer } = container;
   const handler = middy<unknown, InvokeOutput, Error, Context>({ timeoutEarlyInMillis: 50 })
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
     .use(boundaryErrors<unknown, InvokeOutput>(logger, metrics));

@@ -2,6 +2,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { boundaryErrors } from '../boundary-error';
@@ -25,10 +26,11 @@ export function createPollWorkerHandler(
   container: Container,
   options: { concurrency: number },
 ): PollWorkerHandler {
-  const { config, clock, logger, metrics } = container;
+  const { config, clock, logger, metrics, tracer } = container;
   const processor = new BatchProcessor(EventType.SQS);
 
   return middy<SQSEvent, SQSBatchResponse, Error, Context>({ timeoutEarlyInMillis: 50 })
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
     .use(boundaryErrors<SQSEvent, SQSBatchResponse>(logger, metrics))

@@ -2,6 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { boundaryErrors } from '../boundary-error';
@@ -44,8 +45,9 @@ export function createScheduledPollHandler(
   pollConfig: PollConfig,
   sqs?: SQSClient,
 ): ScheduledPollHandler {
-  const { config, clock, logger, metrics } = container;
+  const { config, clock, logger, metrics, tracer } = container;
   return middy<unknown, ScheduledPollSummary, Error, Context>({ timeoutEarlyInMillis: 50 })
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
     .use(boundaryErrors<unknown, ScheduledPollSummary>(logger, metrics))
