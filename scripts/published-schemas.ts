@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { connectorTaskSchema } from '../lib/connector-task';
+import { openApiDocument } from '../lib/http/openapi';
 import { statusChangeEventSchema } from '../lib/status/status-event';
 
 /*
@@ -21,6 +22,7 @@ export function publishedSchemas(): Record<string, unknown> {
       id: 'status-change-event',
       title: 'SmartConnectTaskStatusChanged',
     }),
+    'docs/openapi.json': openApiDocument(),
   };
 }
 

@@ -177,10 +177,7 @@ describe('fan-out to the worker queue', () => {
     };
     const worker = createPollWorkerHandler(harness.container, { concurrency: 4 });
 
-    const response = await worker(
-      { Records: [...records, malformed] },
-      lambdaContext(20_000),
-    );
+    const response = await worker({ Records: [...records, malformed] }, lambdaContext(20_000));
 
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: malformed.messageId }] });
     expect(await harness.events()).toHaveLength(2);

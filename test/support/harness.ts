@@ -157,7 +157,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         { ...env, ...pollEnv, WATCHED_TASKS: watchedTasks },
         container.config.huawei,
       );
-      const summary = await createScheduledPollHandler(container, pollConfig, aws.clients.sqs)(
+      const summary = await createScheduledPollHandler(
+        container,
+        pollConfig,
+        aws.clients.sqs,
+      )(
         { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} },
         lambdaContext(remainingMs),
       );

@@ -1,0 +1,274 @@
+import { GET_TASK_ROUTE, openApiDocument } from '../../lib/http/openapi';
+import { exampleTask } from '../simulator/huawei-dms-simulator';
+import { INSTANCE_ID, PROJECT_ID, TASK_ID, startHarness, type Harness } from '../support/harness';
+import { openApiSchemaCompiler } from '../support/openapi-schemas';
+import { TEST_CREDENTIALS } from '../support/test-credentials';
+
+/*
+ * The published document against what the real handler answers: every response below must be
+ * declared for its status and media type, with a body and headers the declared schemas accept.
+ */
+
+type HttpResponse = Awaited<ReturnType<Harness['http']>>;
+
+interface HeaderObject {
+  required?: boolean;
+  schema: { type?: string };
+}
+
+interface ResponseObject {
+  headers?: Record<string, { $ref: string }>;
+  content: Record<string, unknown>;
+}
+
+const TASK_PATH = { project_id: PROJECT_ID, instance_id: INSTANCE_ID, task_id: TASK_ID };
+
+const document = openApiDocument();
+const declaredResponses = (
+  document.paths as Record<string, { get: { responses: Record<string, ResponseObject> } }>
+)[GET_TASK_ROUTE]!.get.responses;
+const declaredHeaders = (document.components as { headers: Record<string, HeaderObject> }).headers;
+const compiler = openApiSchemaCompiler(document);
+
+/** Header values are strings on the wire; an integer-typed header is checked as its number. */
+function headerValue(raw: string, schema: HeaderObject['schema']): unknown {
+  return (schema.type === 'integer' || schema.type === 'number') && /^-?\d+(\.\d+)?$/.test(raw)
+    ? Number(raw)
+    : raw;
+}
+
+/** Every way `response` departs from the document; empty when it conforms. */
+function conformanceProblems(response: HttpResponse): string[] {
+  const status = String(response.statusCode);
+  const declared = declaredResponses[status];
+  if (!declared) return [`status ${status} is not declared for the route`];
+
+  const problems: string[] = [];
+  const headers = Object.fromEntries(
+    Object.entries(response.headers ?? {}).map(([name, value]) => [
+      name.toLowerCase(),
+      String(value),
+    ]),
+  );
+
+  const mediaType = headers['content-type'] ?? '(none)';
+  if (!(mediaType in declared.content)) {
+    problems.push(`${status}: content type ${mediaType} is not declared`);
+  } else {
+    const validate = compiler.responseBody(GET_TASK_ROUTE, 'get', status, mediaType);
+    if (!validate(JSON.parse(response.body ?? 'null'))) {
+      for (const error of validate.errors ?? []) {
+        problems.push(`${status}: body${error.instancePath} ${error.message}`);
+      }
+    }
+  }
+
+  // Header names are case-insensitive; the document's are referenced by component name.
+  const declaredNames = new Map(
+    Object.entries(declared.headers ?? {}).map(([name, { $ref }]) => [
+      name.toLowerCase(),
+      $ref.replace('#/components/headers/', ''),
+    ]),
+  );
+  for (const [lowercase, component] of declaredNames) {
+    const header = declaredHeaders[component]!;
+    const raw = headers[lowercase];
+    if (raw === undefined) {
+      if (header.required) problems.push(`${status}: required header ${component} is missing`);
+    } else if (!compiler.header(component)(headerValue(raw, header.schema))) {
+      problems.push(`${status}: header ${component} has an undeclared value ${raw}`);
+    }
+  }
+  // Content-Type is described by `content`; OpenAPI ignores it as a header.
+  for (const name of Object.keys(headers)) {
+    if (name !== 'content-type' && !declaredNames.has(name)) {
+      problems.push(`${status}: header ${name} is not declared`);
+    }
+  }
+  return problems;
+}
+
+let harness: Harness;
+/** A deployment whose Huawei Cloud secret does not exist: the route's only way to a 500. */
+let misconfigured: Harness;
+
+beforeAll(async () => {
+  // random() = 0: zero backoff, so the fault scenarios stay fast.
+  [harness, misconfigured] = await Promise.all([
+    startHarness({ overrides: { random: () => 0 } }),
+    startHarness({ env: { HUAWEICLOUD_SECRET_ID: 'huawei-aksk-that-does-not-exist' } }),
+  ]);
+});
+
+afterAll(async () => {
+  await Promise.all([harness.stop(), misconfigured.stop()]);
+});
+
+beforeEach(() => {
+  harness.simulator.clearFaults();
+  harness.simulator.setCredentials([TEST_CREDENTIALS]);
+  harness.simulator.putTask(PROJECT_ID, INSTANCE_ID, exampleTask({ id: TASK_ID }));
+});
+
+interface Scenario {
+  readonly name: string;
+  readonly status: number;
+  readonly respond: () => Promise<HttpResponse>;
+}
+
+const scenarios: Scenario[] = [
+  { name: 'a task that exists', status: 200, respond: () => harness.http(TASK_PATH) },
+  {
+    name: 'a malformed path parameter',
+    status: 400,
+    respond: () => harness.http({ ...TASK_PATH, task_id: 'not-a-uuid' }),
+  },
+  {
+    name: 'a missing path parameter',
+    status: 400,
+    respond: () => harness.http({ ...TASK_PATH, task_id: undefined }),
+  },
+  {
+    name: 'a project this deployment does not serve',
+    status: 403,
+    respond: () => harness.http({ ...TASK_PATH, project_id: 'aaaabbbbccccddddeeeeffff00001111' }),
+  },
+  {
+    name: 'a task that does not exist',
+    status: 404,
+    respond: () => {
+      harness.simulator.deleteTask(PROJECT_ID, INSTANCE_ID, TASK_ID);
+      return harness.http(TASK_PATH);
+    },
+  },
+  {
+    name: 'an instance that does not exist',
+    status: 404,
+    respond: () =>
+      harness.http({ ...TASK_PATH, instance_id: '00000000-1111-4222-8333-444444444444' }),
+  },
+  {
+    name: 'a secret that cannot be read',
+    status: 500,
+    respond: () => misconfigured.http(TASK_PATH),
+  },
+  {
+    name: 'Huawei Cloud refusing this service’s permissions',
+    status: 502,
+    respond: () => {
+      harness.simulator.setFault({ kind: 'status', status: 403, errorCode: 'APIGW.0302' });
+      return harness.http(TASK_PATH);
+    },
+  },
+  {
+    name: 'an HTML page from Huawei Cloud',
+    status: 502,
+    respond: () => {
+      harness.simulator.setFault({ kind: 'html' });
+      return harness.http(TASK_PATH);
+    },
+  },
+  {
+    name: 'throttling with a Retry-After beyond the deadline',
+    status: 503,
+    respond: () => {
+      harness.simulator.setFault({ kind: 'status', status: 429, retryAfter: '60' });
+      return harness.http(TASK_PATH);
+    },
+  },
+  {
+    name: 'Huawei Cloud not answering in time',
+    status: 504,
+    respond: () => {
+      harness.simulator.setFault({ kind: 'hang' });
+      // 2 s left, 1.5 s of it reserved: one 500 ms attempt, then the deadline.
+      return harness.http(TASK_PATH, 2_000);
+    },
+  },
+];
+
+it.each(scenarios)(
+  'answers $name with a $status response the document declares',
+  async ({ status, respond }) => {
+    const response = await respond();
+
+    expect(response.statusCode).toBe(status);
+    expect(conformanceProblems(response)).toEqual([]);
+  },
+);
+
+it('passes a Retry-After on as the header the document declares for 503', async () => {
+  harness.simulator.setFault({ kind: 'status', status: 429, retryAfter: '60' });
+
+  const response = await harness.http(TASK_PATH);
+
+  expect(response.headers?.['retry-after']).toBe('60');
+  expect(declaredResponses['503']!.headers).toHaveProperty('Retry-After');
+});
+
+it('demonstrates every status the document declares', () => {
+  const demonstrated = new Set(scenarios.map(({ status }) => String(status)));
+
+  expect([...demonstrated].sort()).toEqual(Object.keys(declaredResponses).sort());
+});
+
+describe('the conformance check', () => {
+  // Guards the tests above: each divergence between the handler and the document must show.
+  type Divergence = [name: string, diverge: (response: HttpResponse) => HttpResponse, RegExp];
+  const divergences: Divergence[] = [
+    ['an undeclared status', (r) => ({ ...r, statusCode: 418 }), /status 418 is not declared/],
+    [
+      'an undeclared content type',
+      (r) => ({ ...r, headers: { ...r.headers, 'content-type': 'text/plain' } }),
+      /content type text\/plain is not declared/,
+    ],
+    [
+      'a body field the schema does not have',
+      (r) => ({ ...r, body: JSON.stringify({ ...r.json, etag: 'x' }) }),
+      /must NOT have additional properties/,
+    ],
+    [
+      'a problem code its status does not carry',
+      (r) => ({
+        ...r,
+        statusCode: 404,
+        headers: { ...r.headers, 'content-type': 'application/problem+json' },
+        body: JSON.stringify({
+          type: 'https://example.com/problems/upstream-timeout',
+          title: 'Not Found',
+          status: 404,
+          code: 'UPSTREAM_TIMEOUT',
+          detail: 'Huawei Cloud did not answer in time.',
+        }),
+      }),
+      /body\/code must be equal to one of the allowed values/,
+    ],
+    [
+      'an undeclared header',
+      (r) => ({ ...r, headers: { ...r.headers, 'x-debug': '1' } }),
+      /header x-debug is not declared/,
+    ],
+    [
+      'a header value the document does not promise',
+      (r) => ({ ...r, headers: { ...r.headers, 'cache-control': 'max-age=60' } }),
+      /header Cache-Control has an undeclared value/,
+    ],
+    [
+      'a missing required header',
+      (r) => {
+        const headers = { ...r.headers };
+        delete headers['x-frame-options'];
+        return { ...r, headers };
+      },
+      /required header X-Frame-Options is missing/,
+    ],
+  ];
+
+  it.each(divergences)('reports %s', async (_name, diverge, problem) => {
+    const response = await harness.http(TASK_PATH);
+
+    const problems = conformanceProblems(diverge(response));
+
+    expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(problem)]));
+  });
+});
