@@ -275,7 +275,7 @@ export type ConnectorTaskSink = z.infer<typeof connectorTaskSinkSchema>;
  */
 export function normalizeConnectorTask(body: unknown): ConnectorTask {
   const task = parseUpstream(body);
-  return {
+  return assertStorable({
     id: task.id,
     name: task.task_name ?? null,
     status: task.status,
@@ -284,7 +284,30 @@ export function normalizeConnectorTask(body: unknown): ConnectorTask {
     topicsRegex: task.topics_regex ?? null,
     source: toSource(task.source_type, task.source_task),
     sink: toSink(task.sink_type, task.sink_task),
-  };
+  });
+}
+
+/**
+ * A normalized task travels in an EventBridge event (256 KB at most) and, until published, in a
+ * DynamoDB item (400 KB) next to other pending events; real tasks are a few KB. Larger ones, or
+ * text with lone UTF-16 surrogates (not valid Unicode, refused or mangled downstream), are
+ * contract violations here rather than failures of every later write.
+ */
+export const MAX_NORMALIZED_TASK_BYTES = 64 * 1024;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function assertStorable(task: ConnectorTask): ConnectorTask {
+  let malformed = false;
+  const serialized = JSON.stringify(task, (_key, value: unknown) => {
+    if (typeof value === 'string' && LONE_SURROGATE.test(value)) malformed = true;
+    return value;
+  });
+  if (malformed)
+    throw new UpstreamContractError('the task contains text that is not valid Unicode');
+  if (Buffer.byteLength(serialized, 'utf8') > MAX_NORMALIZED_TASK_BYTES) {
+    throw new UpstreamContractError(`the task is larger than ${MAX_NORMALIZED_TASK_BYTES} bytes`);
+  }
+  return task;
 }
 
 function parseUpstream(body: unknown): UpstreamConnectorTask {

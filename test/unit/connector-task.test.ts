@@ -1,5 +1,9 @@
 import { inspect } from 'node:util';
-import { normalizeConnectorTask, type ConnectorTask } from '../../lib/connector-task';
+import {
+  MAX_NORMALIZED_TASK_BYTES,
+  normalizeConnectorTask,
+  type ConnectorTask,
+} from '../../lib/connector-task';
 import { UpstreamContractError } from '../../lib/errors';
 import { scanForSecrets } from '../support/secret-leak-guard';
 import { TEST_CREDENTIALS } from '../support/test-credentials';
@@ -415,5 +419,35 @@ describe('normalizeConnectorTask with bodies outside the contract', () => {
     const error = contractErrorFrom(body);
 
     expect(error.message).not.toContain(CANARY);
+  });
+});
+
+describe('normalizeConnectorTask and what can be stored and published', () => {
+  it('refuses a task whose normalized form exceeds the size an event and its pending record can carry', () => {
+    const body = { id: 't', status: 'RUNNING', topics: 'x'.repeat(MAX_NORMALIZED_TASK_BYTES) };
+
+    expect(() => normalizeConnectorTask(body)).toThrow(UpstreamContractError);
+  });
+
+  it('accepts a task just under that size', () => {
+    const body = {
+      id: 't',
+      status: 'RUNNING',
+      topics: 'x'.repeat(MAX_NORMALIZED_TASK_BYTES - 1024),
+    };
+
+    expect(normalizeConnectorTask(body).topics).toHaveLength(1);
+  });
+
+  it('refuses text with a lone UTF-16 surrogate, which is not valid Unicode', () => {
+    const body = JSON.parse('{"id":"t","status":"\\ud800"}') as unknown;
+
+    expect(() => normalizeConnectorTask(body)).toThrow(/not valid Unicode/);
+  });
+
+  it('accepts astral characters written as surrogate pairs', () => {
+    const body = { id: 't', status: 'RUNNING', task_name: 'replicate 😀' };
+
+    expect(normalizeConnectorTask(body).name).toBe('replicate 😀');
   });
 });
