@@ -22,12 +22,17 @@ export class AdaptiveRateLimiter {
     return this.#perSecond;
   }
 
-  /** Waits for this request's slot. Slots are reserved in call order, so waiting is fair. */
-  async acquire(signal?: AbortSignal): Promise<void> {
+  /**
+   * Waits for this request's slot (slots are reserved in call order, so waiting is fair).
+   * Returns the wait it would need instead, reserving nothing, when the slot lies after `latest`.
+   */
+  async acquire(latest: number, signal?: AbortSignal): Promise<{ waitMs: number } | undefined> {
     const now = this.clock.now();
     const slot = Math.max(now, this.#nextSlot);
+    if (slot > latest) return { waitMs: slot - now };
     this.#nextSlot = slot + 1000 / this.#perSecond;
     if (slot > now) await this.clock.sleep(slot - now, signal);
+    return undefined;
   }
 
   throttled(): void {

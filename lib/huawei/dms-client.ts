@@ -105,7 +105,14 @@ export class DmsClient {
     let authRefreshed = false;
     let lastError: UpstreamError = new UpstreamTimeoutError();
     while (attempts < retry.maxAttempts + (authRefreshed ? 1 : 0)) {
-      await this.options.rateLimiter?.acquire(call.signal);
+      const tooSoon = await this.options.rateLimiter?.acquire(
+        call.deadline - MIN_ATTEMPT_MS,
+        call.signal,
+      );
+      if (tooSoon) {
+        // Our own pacing (after Huawei's 429s) leaves no slot before the deadline: fail fast.
+        throw annotate(new UpstreamThrottledError(Math.ceil(tooSoon.waitMs / 1000)), attempts);
+      }
       const remaining = call.deadline - clock.now();
       if (remaining < MIN_ATTEMPT_MS) break;
       attempts += 1;
