@@ -6,7 +6,7 @@ const swc = [
 const common = {
   testEnvironment: 'node',
   transform: { '^.+\\.(t|j)s$': swc },
-  transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@middy|@seriousme)/)'],
   setupFilesAfterEnv: ['<rootDir>/test/support/secret-leak-guard.ts'],
 };
 
@@ -20,6 +20,8 @@ module.exports = {
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },
+    // Packages the service (serverless package, offline) and checks the template and zips.
+    { ...common, displayName: 'deploy', testMatch: ['<rootDir>/test/deploy/**/*.test.ts'] },
   ],
   testTimeout: 30000,
 };

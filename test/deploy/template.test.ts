@@ -1,0 +1,426 @@
+/**
+ * Properties of what `serverless package --stage ci` generates: the CloudFormation template and
+ * the zips that would be deployed. Packaging runs offline; the AWS variables are dummies so that
+ * no developer credentials are ever picked up.
+ */
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { BY_INSTANCE_INDEX } from '../../lib/status/status-store';
+import { FUNCTION_ZIP_BUDGET_BYTES } from './bundle-budget';
+import {
+  asList,
+  getAttArnOf,
+  isObject,
+  pathsOfString,
+  policyStatements,
+  refOf,
+  resourcesOfType,
+  wildcardGrants,
+  type Resource,
+  type Template,
+} from './cloudformation';
+
+const ROOT = join(__dirname, '..', '..');
+const PACKAGE_TIMEOUT_MS = 180_000;
+const EMULATOR_ENDPOINT = /^(AWS_ENDPOINT_URL(_[A-Z0-9_]+)?|HUAWEICLOUD_ENDPOINT)$/;
+
+let workDir: string;
+let packageDir: string;
+let templatePath: string;
+let template: Template;
+
+beforeAll(() => {
+  workDir = mkdtempSync(join(tmpdir(), 'dms-status-deploy-'));
+  packageDir = join(workDir, 'package');
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    AWS_ACCESS_KEY_ID: 'packaging-only',
+    AWS_SECRET_ACCESS_KEY: 'packaging-only',
+  };
+  for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_ENDPOINT_URL']) delete env[name];
+  const result = spawnSync(
+    join(ROOT, 'node_modules', '.bin', 'serverless'),
+    ['package', '--stage', 'ci', '--package', packageDir],
+    { cwd: ROOT, env, encoding: 'utf8', timeout: PACKAGE_TIMEOUT_MS },
+  );
+  if (result.status !== 0) {
+    throw new Error(
+      `serverless package failed (${result.error?.message ?? `exit ${result.status}`}):\n${result.stdout}\n${result.stderr}`,
+    );
+  }
+  templatePath = join(packageDir, 'cloudformation-template-update-stack.json');
+  template = JSON.parse(readFileSync(templatePath, 'utf8')) as Template;
+}, PACKAGE_TIMEOUT_MS + 10_000);
+
+afterAll(() => {
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+});
+
+const lambdaFunctions = () => resourcesOfType(template, 'AWS::Lambda::Function');
+
+function property<T>(resource: Resource, name: string): T {
+  return resource.Properties?.[name] as T;
+}
+
+function environmentOf(fn: Resource): Record<string, unknown> {
+  return (
+    property<{ Variables?: Record<string, unknown> } | undefined>(fn, 'Environment')?.Variables ??
+    {}
+  );
+}
+
+function roleStatements(roleId: string) {
+  return policyStatements(template).filter(({ where }) =>
+    where.startsWith(`Resources.${roleId}.Properties.Policies`),
+  );
+}
+
+function zipOf(fn: Resource): string {
+  const code = property<{ S3Key: string }>(fn, 'Code');
+  return join(packageDir, basename(code.S3Key));
+}
+
+interface RunOptions {
+  readonly cwd?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly timeout?: number;
+}
+
+function run(command: string, args: string[], options: RunOptions): SpawnSyncReturns<string> {
+  const result = spawnSync(command, args, { encoding: 'utf8', ...options });
+  if (result.error && 'code' in result.error && result.error.code === 'ENOENT') {
+    throw new Error(`"${command}" is not installed or not on PATH; the deploy tests need it.`);
+  }
+  return result;
+}
+
+/**
+ * Loads a function's bundled handler the way the Lambda runtime does at cold start: a fresh
+ * `node`, only the given environment, and `require` of the file named by the handler setting.
+ */
+function coldStart(fn: Resource, environment: Record<string, unknown>): unknown {
+  const extracted = join(workDir, 'extracted', basename(zipOf(fn), '.zip'));
+  mkdirSync(extracted, { recursive: true });
+  const unzip = run('unzip', ['-q', '-o', zipOf(fn), '-d', extracted], {});
+  if (unzip.status !== 0) throw new Error(`unzip failed: ${unzip.stderr}`);
+  const handler = property<string>(fn, 'Handler');
+  const file = join(extracted, `${handler.slice(0, handler.lastIndexOf('.'))}.js`);
+  const probe = `
+    let outcome;
+    try {
+      const loaded = require(process.argv[1]);
+      outcome = { handler: typeof loaded.handler };
+    } catch (error) {
+      outcome = { error: error.name, message: error.message };
+    }
+    process.stdout.write(JSON.stringify(outcome), () => process.exit(0));`;
+  const result = run(process.execPath, ['-e', probe, file], {
+    env: { PATH: process.env.PATH, AWS_REGION: 'eu-west-1', ...stringValues(environment) },
+    timeout: 30_000,
+  });
+  try {
+    return JSON.parse(result.stdout);
+  } catch {
+    throw new Error(`no outcome from the cold start (exit ${result.status}):\n${result.stderr}`);
+  }
+}
+
+function stringValues(record: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(record).filter(
+      (entry): entry is [string, string] => typeof entry[1] === 'string',
+    ),
+  );
+}
+
+it('cfn-lint passes on the template', () => {
+  // From the repository root, so that .cfnlintrc applies.
+  const result = run('cfn-lint', ['--', templatePath], { cwd: ROOT });
+
+  expect(`${result.stdout}${result.stderr}`).toBe('');
+  expect(result.status).toBe(0);
+});
+
+it('no IAM policy statement allows a wildcard action, resource or principal', () => {
+  const statements = policyStatements(template);
+  const wildcards = statements.flatMap(({ where, statement }) =>
+    wildcardGrants(statement).map((grant) => `${where}: ${grant}`),
+  );
+
+  expect(statements.length).toBeGreaterThan(0);
+  expect(wildcards).toEqual([]);
+});
+
+it('every function role writes logs only to its own function log group', () => {
+  // The log group ARN CloudFormation returns ends in ":*", meaning that group's streams (named by
+  // Lambda at run time); no other group matches it.
+  const writes = lambdaFunctions().map(([id, fn]) => {
+    const roleId = getAttArnOf(property(fn, 'Role')) ?? '(no role)';
+    const resources = roleStatements(roleId)
+      .filter(({ statement }) =>
+        asList(statement.Action).some((a) => String(a).startsWith('logs:')),
+      )
+      .flatMap(({ statement }) => asList(statement.Resource))
+      .map((resource) => {
+        const logGroup = template.Resources[getAttArnOf(resource) ?? ''];
+        return logGroup?.Type === 'AWS::Logs::LogGroup'
+          ? property<string>(logGroup, 'LogGroupName')
+          : JSON.stringify(resource);
+      });
+    return [id, resources];
+  });
+
+  expect(writes).toEqual(
+    lambdaFunctions().map(([id, fn]) => [
+      id,
+      [`/aws/lambda/${property<string>(fn, 'FunctionName')}`],
+    ]),
+  );
+});
+
+it('every HTTP API route requires AWS_IAM authorization', () => {
+  const routes = resourcesOfType(template, 'AWS::ApiGatewayV2::Route');
+
+  expect(routes.length).toBeGreaterThan(0);
+  expect(routes.map(([id, route]) => [id, property(route, 'AuthorizationType')])).toEqual(
+    routes.map(([id]) => [id, 'AWS_IAM']),
+  );
+});
+
+it('every function runs under a role of its own, defined in the template', () => {
+  const roles = lambdaFunctions().map(([, fn]) => getAttArnOf(property(fn, 'Role')));
+
+  expect(roles.map((role) => template.Resources[role ?? '']?.Type)).toEqual(
+    roles.map(() => 'AWS::IAM::Role'),
+  );
+  expect(new Set(roles).size).toBe(roles.length);
+});
+
+it('no function has an emulator endpoint variable in stage ci', () => {
+  const endpoints = lambdaFunctions().flatMap(([id, fn]) =>
+    Object.keys(environmentOf(fn))
+      .filter((name) => EMULATOR_ENDPOINT.test(name))
+      .map((name) => `${id}.${name}`),
+  );
+
+  expect(lambdaFunctions().length).toBeGreaterThan(0);
+  expect(endpoints).toEqual([]);
+});
+
+it('does not create the Huawei secret', () => {
+  const secretResources = Object.values(template.Resources).filter((resource) =>
+    resource.Type.startsWith('AWS::SecretsManager::'),
+  );
+
+  expect(secretResources).toEqual([]);
+  expect(JSON.stringify(template)).not.toContain('SecretString');
+});
+
+it('names the Huawei secret by ARN only in the function environment and its read grants', () => {
+  const [[, first]] = lambdaFunctions() as [[string, Resource]];
+  const secretArn = String(environmentOf(first).HUAWEICLOUD_SECRET_ID);
+  const occurrences = pathsOfString(template, secretArn);
+  const elsewhere = occurrences.filter(
+    (path) =>
+      !path.endsWith('.Properties.Environment.Variables.HUAWEICLOUD_SECRET_ID') &&
+      !/\.PolicyDocument\.Statement\[\d+\]\.Resource$/.test(path),
+  );
+  const grantedActions = policyStatements(template)
+    .filter(({ statement }) => asList(statement.Resource).includes(secretArn))
+    .flatMap(({ statement }) => asList(statement.Action));
+
+  expect(secretArn).toMatch(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-\w{6}$/);
+  expect(lambdaFunctions().map(([, fn]) => environmentOf(fn).HUAWEICLOUD_SECRET_ID)).toEqual(
+    lambdaFunctions().map(() => secretArn),
+  );
+  expect(elsewhere).toEqual([]);
+  expect(new Set(grantedActions)).toEqual(new Set(['secretsmanager:GetSecretValue']));
+});
+
+it('the status table has point-in-time recovery and on-demand billing', () => {
+  const tables = resourcesOfType(template, 'AWS::DynamoDB::Table').map(([, table]) => ({
+    billing: property(table, 'BillingMode'),
+    pitr: property(table, 'PointInTimeRecoverySpecification'),
+  }));
+
+  expect(tables).toEqual([
+    { billing: 'PAY_PER_REQUEST', pitr: { PointInTimeRecoveryEnabled: true } },
+  ]);
+});
+
+it('the status table is keyed by pk and expires idempotency records through expiration', () => {
+  const [[, table]] = resourcesOfType(template, 'AWS::DynamoDB::Table') as [[string, Resource]];
+
+  expect(property(table, 'KeySchema')).toEqual([{ AttributeName: 'pk', KeyType: 'HASH' }]);
+  expect(property(table, 'TimeToLiveSpecification')).toEqual({
+    AttributeName: 'expiration',
+    Enabled: true,
+  });
+});
+
+it('the status table has the index the status store queries, keyed by instanceKey', () => {
+  const [[, table]] = resourcesOfType(template, 'AWS::DynamoDB::Table') as [[string, Resource]];
+  const indexes = property<{ IndexName: string; KeySchema: unknown }[] | undefined>(
+    table,
+    'GlobalSecondaryIndexes',
+  );
+
+  expect(indexes?.map(({ IndexName, KeySchema }) => ({ IndexName, KeySchema }))).toEqual([
+    {
+      IndexName: BY_INSTANCE_INDEX,
+      KeySchema: [{ AttributeName: 'instanceKey', KeyType: 'HASH' }],
+    },
+  ]);
+});
+
+it('every function runs nodejs22.x on arm64', () => {
+  const runtimes = lambdaFunctions().map(([id, fn]) => [
+    id,
+    property(fn, 'Runtime'),
+    property(fn, 'Architectures'),
+  ]);
+
+  expect(runtimes).toEqual(lambdaFunctions().map(([id]) => [id, 'nodejs22.x', ['arm64']]));
+});
+
+it('every log group has a retention period', () => {
+  const unbounded = resourcesOfType(template, 'AWS::Logs::LogGroup')
+    .filter(([, group]) => typeof property(group, 'RetentionInDays') !== 'number')
+    .map(([id]) => id);
+
+  expect(unbounded).toEqual([]);
+});
+
+it('every function sends asynchronous invocations that fail for good to the encrypted queue', () => {
+  const configs = resourcesOfType(template, 'AWS::Lambda::EventInvokeConfig');
+  const destinations = lambdaFunctions().map(([id, fn]) => {
+    const config = configs.find(([, c]) => refOf(property(c, 'FunctionName')) === id)?.[1];
+    const destination = config
+      ? property<{ OnFailure?: { Destination?: unknown } }>(config, 'DestinationConfig')
+      : undefined;
+    const queueId = getAttArnOf(destination?.OnFailure?.Destination);
+    const queue = template.Resources[queueId ?? ''];
+    const roleId = getAttArnOf(property(fn, 'Role')) ?? '';
+    const maySend = roleStatements(roleId).some(
+      ({ statement }) =>
+        asList(statement.Action).includes('sqs:SendMessage') &&
+        asList(statement.Resource).some((resource) => getAttArnOf(resource) === queueId),
+    );
+    return {
+      id,
+      retries: config ? property(config, 'MaximumRetryAttempts') : undefined,
+      queue: queue?.Type,
+      encrypted: queue ? property(queue, 'SqsManagedSseEnabled') : undefined,
+      maySend,
+    };
+  });
+
+  expect(destinations).toEqual(
+    lambdaFunctions().map(([id]) => ({
+      id,
+      retries: expect.any(Number),
+      queue: 'AWS::SQS::Queue',
+      encrypted: true,
+      maySend: true,
+    })),
+  );
+});
+
+it('the fan-out queue takes batches from the poller only and feeds the worker only', () => {
+  const grants = (action: string) =>
+    policyStatements(template)
+      .filter(
+        ({ statement }) =>
+          asList(statement.Action).includes(action) &&
+          asList(statement.Resource).some((r) => getAttArnOf(r) === 'PollFanOutQueue'),
+      )
+      .map(({ where }) => where.split('.')[1]);
+  const consumers = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping')
+    .filter(([, mapping]) => getAttArnOf(property(mapping, 'EventSourceArn')) === 'PollFanOutQueue')
+    .map(([, mapping]) => ({
+      function: getAttArnOf(property(mapping, 'FunctionName')),
+      responses: property(mapping, 'FunctionResponseTypes'),
+    }));
+
+  expect(grants('sqs:SendMessage')).toEqual(['ScheduledRole']);
+  expect(grants('sqs:ReceiveMessage')).toEqual(['PollWorkerRole']);
+  expect(consumers).toEqual([
+    { function: 'PollWorkerLambdaFunction', responses: ['ReportBatchItemFailures'] },
+  ]);
+});
+
+it('the poll schedule is disabled in stage ci', () => {
+  const schedules = resourcesOfType(template, 'AWS::Events::Rule')
+    .filter(([, rule]) => property(rule, 'ScheduleExpression') !== undefined)
+    .map(([, rule]) => ({
+      targets: asList(property(rule, 'Targets')).map((target) =>
+        isObject(target) ? getAttArnOf(target.Arn) : undefined,
+      ),
+      state: property(rule, 'State'),
+    }));
+
+  expect(schedules).toEqual([{ targets: ['ScheduledLambdaFunction'], state: 'DISABLED' }]);
+});
+
+it('the poller-stopped alarm watches PollCompleted and exists only while polling is enabled', () => {
+  const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm').filter(
+    ([, alarm]) => property(alarm, 'MetricName') === 'PollCompleted',
+  );
+
+  expect(
+    alarms.map(([, alarm]) => ({
+      condition: alarm.Condition,
+      namespace: property(alarm, 'Namespace'),
+      dimensions: property(alarm, 'Dimensions'),
+      missingData: property(alarm, 'TreatMissingData'),
+    })),
+  ).toEqual([
+    {
+      condition: 'PollEnabled',
+      namespace: 'HuaweiDmsConnectorStatus',
+      dimensions: [{ Name: 'service', Value: 'huawei-dms-connector-status' }],
+      missingData: 'breaching',
+    },
+  ]);
+  expect(template.Conditions?.PollEnabled).toEqual({
+    'Fn::Equals': [{ Ref: 'PollEnabled' }, 'true'],
+  });
+  expect(template.Parameters?.PollEnabled?.Default).toBe('false');
+});
+
+it('every function zip is within the bundle budget', () => {
+  const overBudget = lambdaFunctions()
+    .map(([id, fn]) => ({ id, bytes: statSync(zipOf(fn)).size }))
+    .filter(({ bytes }) => bytes > FUNCTION_ZIP_BUDGET_BYTES);
+
+  expect(lambdaFunctions().length).toBeGreaterThan(0);
+  expect(overBudget).toEqual([]);
+});
+
+it('every bundled handler loads with its deployed environment', () => {
+  // Stage ci deploys no watch list (polling is off); the poller needs one to start.
+  const watchedTask = '59f6d088-1b2c-4d5e-8f90-123456789abc/194917d0-aaaa-4bbb-8ccc-0123456789ab';
+  const outcomes = lambdaFunctions().map(([id, fn]) => {
+    const environment = environmentOf(fn);
+    const project = String(environment.HUAWEICLOUD_PROJECT_ID);
+    return [id, coldStart(fn, { ...environment, WATCHED_TASKS: `${project}/${watchedTask}` })];
+  });
+
+  expect(outcomes).toEqual(lambdaFunctions().map(([id]) => [id, { handler: 'function' }]));
+});
+
+it('every bundled handler fails its cold start with a ConfigurationError naming the variable', () => {
+  const outcomes = lambdaFunctions().map(([id, fn]) => [
+    id,
+    coldStart(fn, { ...environmentOf(fn), HUAWEICLOUD_REGION: 'not a region' }),
+  ]);
+
+  expect(outcomes).toEqual(
+    lambdaFunctions().map(([id]) => [
+      id,
+      { error: 'ConfigurationError', message: expect.stringContaining('HUAWEICLOUD_REGION') },
+    ]),
+  );
+});
