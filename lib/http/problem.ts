@@ -57,7 +57,8 @@ export const problemSchema = z
 
 export type Problem = Readonly<z.infer<typeof problemSchema>>;
 
-const PROBLEM_TYPE_BASE = 'https://github.com/huawei-dms-connector-status/problems/';
+/** A URN: the problem types are documented in the README and OpenAPI, not served anywhere. */
+const PROBLEM_TYPE_BASE = 'urn:huawei-dms-connector-status:problem:';
 
 /**
  * The single mapping from errors to HTTP (RFC 9457 problem details). Only our own messages are
