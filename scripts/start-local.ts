@@ -10,22 +10,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as delay } from 'node:timers/promises';
 import { ReceiveMessageCommand, DeleteMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
-import {
-  CreateEventBusCommand,
-  PutRuleCommand,
-  PutTargetsCommand,
-} from '@aws-sdk/client-eventbridge';
-import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { BY_INSTANCE_INDEX } from '../lib/status/status-store';
-import { EVENT_SOURCE, statusChangeEventSchema } from '../lib/status/status-event';
+import { statusChangeEventSchema } from '../lib/status/status-event';
 import {
   HuaweiDmsSimulator,
   exampleTask,
   obsSinkTask,
 } from '../test/simulator/huawei-dms-simulator';
-import { awsClients } from '../test/support/aws-resources';
+import {
+  awsClients,
+  createEventSink,
+  createSecret,
+  createStatusTable,
+} from '../test/support/aws-resources';
 import { startMoto, type RunningMoto } from '../test/support/moto';
 
 const SERVICE = 'huawei-dms-connector-status';
@@ -108,59 +104,17 @@ async function main(): Promise<void> {
   await showEvents(queueUrl);
 }
 
+/** What serverless.yml's local stage expects to find: the names are the template's own. */
 async function createAwsResources(): Promise<string> {
   const clients = awsClients();
-  await clients.secretsManager.send(
-    new CreateSecretCommand({
-      Name: `${SERVICE}-${STAGE}`,
-      SecretString: JSON.stringify({
-        ak: DEMO_CREDENTIALS.accessKeyId,
-        sk: DEMO_CREDENTIALS.secretAccessKey,
-      }),
-    }),
-  );
-  await clients.dynamoDb.send(
-    new CreateTableCommand({
-      TableName: `${SERVICE}-${STAGE}-status`,
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'instanceKey', AttributeType: 'S' },
-      ],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: BY_INSTANCE_INDEX,
-          KeySchema: [{ AttributeName: 'instanceKey', KeyType: 'HASH' }],
-          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['taskId', 'status'] },
-        },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  const busName = `${SERVICE}-${STAGE}`;
-  await clients.eventBridge.send(new CreateEventBusCommand({ Name: busName }));
-  const queue = await clients.sqs.send(
-    new CreateQueueCommand({ QueueName: `${SERVICE}-${STAGE}-events` }),
-  );
-  const queueUrl = queue.QueueUrl!;
-  const { Attributes } = await clients.sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
-  );
-  await clients.eventBridge.send(
-    new PutRuleCommand({
-      Name: 'show-status-changes',
-      EventBusName: busName,
-      EventPattern: JSON.stringify({ source: [EVENT_SOURCE] }),
-    }),
-  );
-  await clients.eventBridge.send(
-    new PutTargetsCommand({
-      Rule: 'show-status-changes',
-      EventBusName: busName,
-      Targets: [{ Id: 'queue', Arn: Attributes!.QueueArn! }],
-    }),
-  );
-  return queueUrl;
+  await createSecret(clients, DEMO_CREDENTIALS, `${SERVICE}-${STAGE}`);
+  await createStatusTable(clients, `${SERVICE}-${STAGE}-status`);
+  const sink = await createEventSink(clients, {
+    busName: `${SERVICE}-${STAGE}`,
+    queueName: `${SERVICE}-${STAGE}-events`,
+    ruleName: 'show-status-changes',
+  });
+  return sink.queueUrl;
 }
 
 function startOffline(

@@ -1,7 +1,4 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import middy from '@middy/core';
+import type middy from '@middy/core';
 import type {
   APIGatewayProxyEventV2,
   APIGatewayProxyStructuredResultV2,
@@ -9,6 +6,7 @@ import type {
 } from 'aws-lambda';
 import { z } from 'zod';
 import type { Container } from '../container';
+import { lambdaHandler } from '../lambda-handler';
 import { upstreamDeadline } from '../deadline';
 import { InvalidRequestError, ProjectNotServedError } from '../errors';
 import { instanceIdSchema, projectIdSchema, taskIdSchema, type TaskRef } from '../task-ref';
@@ -51,13 +49,8 @@ export type HttpHandler = middy.MiddyfiedHandler<
 
 /** `GET /v2/{project_id}/instances/{instance_id}/connector/tasks/{task_id}`. */
 export function createGetTaskHandler(container: Container): HttpHandler {
-  const { config, clock, logger, metrics, tracer, observer } = container;
-  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>({
-    timeoutEarlyInMillis: 50,
-  })
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics))
+  const { config, clock, logger, metrics, observer } = container;
+  return lambdaHandler<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(container)
     .use(problemResponses(logger, metrics))
     .handler(async (event, context, { signal }) => {
       const ref = taskRefFromPath(event.pathParameters, config.huawei.projectIds);

@@ -1,15 +1,13 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import middy from '@middy/core';
+import type middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { boundaryErrors } from '../boundary-error';
 import type { ConnectorTask } from '../connector-task';
 import type { Container } from '../container';
+import { lambdaHandler } from '../lambda-handler';
 import { upstreamDeadline } from '../deadline';
 import { InvalidRequestError, ProjectNotServedError } from '../errors';
 import { instanceIdSchema, projectIdSchema, taskIdSchema, type TaskRef } from '../task-ref';
@@ -63,12 +61,10 @@ export type InvokeHandler = middy.MiddyfiedHandler<unknown, InvokeOutput, Error,
  * for one state answers the same); failures are not replayed, so Retry re-runs them.
  */
 export function createObserveTaskInvocationHandler(container: Container): InvokeHandler {
-  const { config, clock, logger, metrics, tracer, observer } = container;
-  const handler = middy<unknown, InvokeOutput, Error, Context>({ timeoutEarlyInMillis: 50 })
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics))
-    .use(boundaryErrors<unknown, InvokeOutput>(logger, metrics));
+  const { config, clock, logger, metrics, observer } = container;
+  const handler = lambdaHandler<unknown, InvokeOutput>(container).use(
+    boundaryErrors<unknown, InvokeOutput>(logger, metrics),
+  );
   if (config.invokeIdempotencyTtlSeconds > 0) {
     handler.use(
       makeHandlerIdempotent({

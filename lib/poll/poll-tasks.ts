@@ -1,4 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import { ServiceError, UpstreamThrottledError } from '../errors';
 import type { CallOptions } from '../huawei/dms-client';
 import type { StatusStore, StoredStatus } from '../status/status-store';
@@ -126,4 +127,10 @@ class StatePrefetcher {
     }
     return loading;
   }
+}
+
+export function recordPollMetrics(metrics: Metrics, summary: PollSummary): void {
+  metrics.addMetric('PollTasksChecked', MetricUnit.Count, summary.checked);
+  metrics.addMetric('PollTasksChanged', MetricUnit.Count, summary.changed);
+  metrics.addMetric('PollTasksFailed', MetricUnit.Count, summary.failed);
 }

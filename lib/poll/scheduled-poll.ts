@@ -1,12 +1,10 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import middy from '@middy/core';
+import type middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { boundaryErrors } from '../boundary-error';
 import type { Container } from '../container';
+import { lambdaHandler } from '../lambda-handler';
 import { upstreamDeadline } from '../deadline';
 import { taskKey, type TaskRef } from '../task-ref';
 import { mapSettled } from '../concurrency';
@@ -16,6 +14,7 @@ import {
   REPORTED_FAILURES,
   pollFailure,
   pollTasks,
+  recordPollMetrics,
   type PollFailure,
   type PollSummary,
 } from './poll-tasks';
@@ -45,11 +44,8 @@ export function createScheduledPollHandler(
   pollConfig: PollConfig,
   sqs?: SQSClient,
 ): ScheduledPollHandler {
-  const { config, clock, logger, metrics, tracer } = container;
-  return middy<unknown, ScheduledPollSummary, Error, Context>({ timeoutEarlyInMillis: 50 })
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics))
+  const { config, clock, logger, metrics } = container;
+  return lambdaHandler<unknown, ScheduledPollSummary>(container)
     .use(boundaryErrors<unknown, ScheduledPollSummary>(logger, metrics))
     .handler(async (_event, context, { signal }) => {
       const deadline = upstreamDeadline(clock, context, config.upstream.defaultDeadlineMs);
@@ -79,9 +75,7 @@ export function createScheduledPollHandler(
         };
       }
       logger.info('Poll finished', { ...summary });
-      metrics.addMetric('PollTasksChecked', MetricUnit.Count, summary.checked);
-      metrics.addMetric('PollTasksChanged', MetricUnit.Count, summary.changed);
-      metrics.addMetric('PollTasksFailed', MetricUnit.Count, summary.failed);
+      recordPollMetrics(metrics, summary);
       // The "poller has stopped succeeding" alarm fires when this is missing for two periods.
       metrics.addMetric('PollCompleted', MetricUnit.Count, 1);
       return summary;

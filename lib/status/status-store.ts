@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
 import { ConfigurationError, DependencyUnavailableError } from '../errors';
+import { parseJsonOrUndefined } from '../json';
 import { taskKey, type TaskRef } from '../task-ref';
 import { statusChangeDetailSchema, type StatusChangeDetail } from './status-event';
 
@@ -240,19 +241,11 @@ function fromItem(item: Record<string, AttributeValue>): StoredStatus {
     taskName: taskName && 'S' in taskName ? taskName.S : null,
     observedAt: observedAt.S,
     pending: (pending?.L ?? []).map((entry) => {
-      const detail = statusChangeDetailSchema.safeParse(safeJson(entry.S));
+      const detail = statusChangeDetailSchema.safeParse(parseJsonOrUndefined(entry.S));
       if (!detail.success) {
         throw new DependencyUnavailableError('Amazon DynamoDB (unreadable pending event)');
       }
       return detail.data;
     }),
   };
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

@@ -43,10 +43,11 @@ export function uniqueName(prefix: string): string {
 export async function createSecret(
   clients: AwsClients,
   credentials: HuaweiCredentials,
+  name = uniqueName('huawei-aksk'),
 ): Promise<string> {
   const output = await clients.secretsManager.send(
     new CreateSecretCommand({
-      Name: uniqueName('huawei-aksk'),
+      Name: name,
       SecretString: secretString(credentials),
     }),
   );
@@ -63,8 +64,11 @@ export async function rotateSecret(
   );
 }
 
-export async function createStatusTable(clients: AwsClients): Promise<string> {
-  const tableName = uniqueName('connector-status');
+/** The status table as serverless.yml defines it (key, index), on demand. */
+export async function createStatusTable(
+  clients: AwsClients,
+  tableName = uniqueName('connector-status'),
+): Promise<string> {
   await clients.dynamoDb.send(
     new CreateTableCommand({
       TableName: tableName,
@@ -92,15 +96,21 @@ export interface EventSink {
 }
 
 /** A bus with a rule delivering our events to an SQS queue that tests read back. */
-export async function createEventSink(clients: AwsClients): Promise<EventSink> {
-  const busName = uniqueName('connector-events');
+export async function createEventSink(
+  clients: AwsClients,
+  names: { busName: string; queueName: string; ruleName: string } = {
+    busName: uniqueName('connector-events'),
+    queueName: uniqueName('events'),
+    ruleName: uniqueName('to-queue'),
+  },
+): Promise<EventSink> {
+  const { busName, ruleName } = names;
   await clients.eventBridge.send(new CreateEventBusCommand({ Name: busName }));
-  const queue = await clients.sqs.send(new CreateQueueCommand({ QueueName: uniqueName('events') }));
+  const queue = await clients.sqs.send(new CreateQueueCommand({ QueueName: names.queueName }));
   const queueUrl = queue.QueueUrl!;
   const attributes = await clients.sqs.send(
     new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
   );
-  const ruleName = uniqueName('to-queue');
   await clients.eventBridge.send(
     new PutRuleCommand({
       Name: ruleName,
