@@ -1,6 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -10,8 +9,8 @@ import { DEFAULT_RETRY_POLICY, DmsClient } from './huawei/dms-client';
 import { createHttpTransport, type HttpTransport } from './huawei/http-transport';
 import { SecretsManagerCredentials } from './huawei/secret-credentials';
 import { createLogger } from './logger';
-import { createMetrics } from './metrics';
-import { createTracer } from './tracing';
+import { DimensionedCounter, SERVICE_NAME, createMetrics } from './metrics';
+import { createTracing, type Tracing } from './tracing';
 import { BatchingPublisher } from './status/batching-publisher';
 import { EventBridgePublisher, type EventPublisher } from './status/event-publisher';
 import { DynamoDbStatusStore, type StatusStore } from './status/status-store';
@@ -24,7 +23,9 @@ export interface Container {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly metrics: Metrics;
-  readonly tracer: Tracer;
+  readonly tracing: Tracing;
+  /** Upstream outcomes by code, published once per invocation. */
+  readonly upstreamOutcomes: DimensionedCounter;
   readonly dynamoDb: DynamoDBClient;
   readonly credentials: SecretsManagerCredentials;
   readonly dms: DmsClient;
@@ -60,9 +61,10 @@ export function createContainer(
   const clock = overrides.clock ?? systemClock;
   const logger = overrides.logger ?? createLogger();
   const metrics = overrides.metrics ?? createMetrics();
-  const tracer = createTracer();
+  const tracing = createTracing(env, SERVICE_NAME);
+  const upstreamOutcomes = new DimensionedCounter(metrics, 'UpstreamOutcome', 'outcome');
   const credentials = new SecretsManagerCredentials(
-    tracer.captureAWSv3Client(overrides.secretsManager ?? new SecretsManagerClient({})),
+    tracing.captureClient(overrides.secretsManager ?? new SecretsManagerClient({})),
     config.huawei.secretId,
     config.secretCacheTtlMs,
     () => clock.now(),
@@ -81,25 +83,35 @@ export function createContainer(
     maxResponseBytes: config.upstream.maxResponseBytes,
     rateLimiter: new AdaptiveRateLimiter(config.upstream.maxRequestsPerSecond, clock),
   });
-  const dynamoDb = tracer.captureAWSv3Client(overrides.dynamoDb ?? new DynamoDBClient({}));
+  const dynamoDb = tracing.captureClient(overrides.dynamoDb ?? new DynamoDBClient({}));
   const store = new DynamoDbStatusStore(dynamoDb, config.statusTableName);
   const eventBridgePublisher =
     overrides.publisher ??
     new EventBridgePublisher({
-      client: tracer.captureAWSv3Client(overrides.eventBridge ?? new EventBridgeClient({})),
+      client: tracing.captureClient(overrides.eventBridge ?? new EventBridgeClient({})),
       eventBusName: config.eventBusName,
       clock,
     });
   const publisher = overrides.publishLingerMs
     ? new BatchingPublisher(eventBridgePublisher, overrides.publishLingerMs)
     : eventBridgePublisher;
-  const observer = new TaskObserver({ dms, store, publisher, clock, logger, metrics, tracer });
+  const observer = new TaskObserver({
+    dms,
+    store,
+    publisher,
+    clock,
+    logger,
+    metrics,
+    tracing,
+    upstreamOutcomes,
+  });
   return {
     config,
     clock,
     logger,
     metrics,
-    tracer,
+    tracing,
+    upstreamOutcomes,
     dynamoDb,
     credentials,
     dms,

@@ -1,6 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { Container } from './container';
@@ -11,10 +10,13 @@ import type { Container } from './container';
  * Lambda deadline as a backstop; our own deadline (lib/deadline.ts) ends the work well before.
  */
 export function lambdaHandler<TEvent, TResult>(
-  container: Pick<Container, 'tracer' | 'logger' | 'metrics'>,
+  container: Pick<Container, 'tracing' | 'logger' | 'metrics' | 'upstreamOutcomes'>,
 ): middy.MiddyfiedHandler<TEvent, TResult, Error, Context> {
-  return middy<TEvent, TResult, Error, Context>({ timeoutEarlyInMillis: 50 })
-    .use(captureLambdaHandler(container.tracer, { captureResponse: false }))
+  const handler = middy<TEvent, TResult, Error, Context>({ timeoutEarlyInMillis: 50 });
+  if (container.tracing.middleware) handler.use(container.tracing.middleware);
+  const publishCounts = () => container.upstreamOutcomes.flush();
+  return handler
     .use(injectLambdaContext(container.logger, { resetKeys: true }))
-    .use(logMetrics(container.metrics));
+    .use(logMetrics(container.metrics))
+    .use({ after: publishCounts, onError: publishCounts });
 }

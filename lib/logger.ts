@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { SERVICE_NAME } from './metrics';
 
 const SENSITIVE_KEY =
   /^(ak|sk|access_?key(_?id)?|secret(_?access_?key)?|security_?token|authorization|signature|x-security-token|password|secret_?string)$/i;
@@ -20,6 +21,6 @@ export function redactingReplacer(key: string, value: unknown): unknown {
   return value;
 }
 
-export function createLogger(serviceName = 'huawei-dms-connector-status'): Logger {
+export function createLogger(serviceName = SERVICE_NAME): Logger {
   return new Logger({ serviceName, jsonReplacerFn: redactingReplacer });
 }

@@ -1,6 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
-import type { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Clock } from './clock';
 import { normalizeConnectorTask, type ConnectorTask } from './connector-task';
 import { ServiceError, TaskNotFoundError, UpstreamError } from './errors';
@@ -9,7 +8,8 @@ import type { EventPublisher } from './status/event-publisher';
 import { DELETED_STATUS, statusEventId, type StatusChangeDetail } from './status/status-event';
 import type { StatusStore, StoredStatus } from './status/status-store';
 import type { TaskRef } from './task-ref';
-import { traced } from './tracing';
+import type { DimensionedCounter } from './metrics';
+import type { Tracing } from './tracing';
 
 export interface Observation {
   readonly task: ConnectorTask;
@@ -26,7 +26,8 @@ export interface TaskObserverDependencies {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly metrics: Metrics;
-  readonly tracer: Tracer;
+  readonly tracing: Tracing;
+  readonly upstreamOutcomes: DimensionedCounter;
 }
 
 export type TaskCheck =
@@ -113,8 +114,7 @@ export class TaskObserver {
     let attempts = 0;
     let outcome = 'OK';
     try {
-      const response = await traced(
-        this.deps.tracer,
+      const response = await this.deps.tracing.traced(
         'Huawei DMS ShowConnectorTask',
         { taskId: ref.taskId },
         () => this.deps.dms.showConnectorTask(ref, call),
@@ -139,9 +139,7 @@ export class TaskObserver {
     const { metrics } = this.deps;
     metrics.addMetric('UpstreamLatency', MetricUnit.Milliseconds, latencyMs);
     metrics.addMetric('UpstreamAttempts', MetricUnit.Count, attempts);
-    const byCode = metrics.singleMetric();
-    byCode.addDimension('outcome', outcome);
-    byCode.addMetric('UpstreamOutcome', MetricUnit.Count, 1);
+    this.deps.upstreamOutcomes.add(outcome);
   }
 
   /**
