@@ -103,7 +103,8 @@ export class DmsClient {
 
     let attempts = 0;
     let authRefreshed = false;
-    let lastError: UpstreamError = new UpstreamTimeoutError();
+    // Created only when needed: capturing a stack is not free on the hot path.
+    let lastError: UpstreamError | undefined;
     while (attempts < retry.maxAttempts + (authRefreshed ? 1 : 0)) {
       const tooSoon = await this.options.rateLimiter?.acquire(
         call.deadline - MIN_ATTEMPT_MS,
@@ -178,7 +179,7 @@ export class DmsClient {
       lastError = error;
       await this.backoff(attempts, outcome.retryAfterMs, call, lastError);
     }
-    throw annotate(lastError, attempts);
+    throw annotate(lastError ?? new UpstreamTimeoutError(), attempts);
   }
 
   /** Full-jitter exponential backoff, or Retry-After; throws when the wait cannot fit the deadline. */
