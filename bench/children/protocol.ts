@@ -1,0 +1,94 @@
+/**
+ * What the parent and its child processes exchange. Inputs travel in the BENCH_CHILD_INPUT
+ * environment variable (JSON), results in the file named by BENCH_RESULT_FILE: the children's
+ * stdout is /dev/null, so nothing they log reaches (or slows) a terminal.
+ */
+
+export const INPUT_VARIABLE = 'BENCH_CHILD_INPUT';
+export const RESULT_FILE_VARIABLE = 'BENCH_RESULT_FILE';
+
+/** One first invocation in a fresh process: a Lambda handler, or a job module's `run()`. */
+export interface FirstInvocationInput {
+  /** Absolute path of the module to require. */
+  readonly module: string;
+  readonly exportName: string;
+  readonly kind: 'lambda' | 'job';
+  /** Lambda: the event and the function's remaining time; job: the argument of `run`. */
+  readonly event: unknown;
+  readonly remainingMs: number;
+  readonly functionName: string;
+}
+
+export interface FirstInvocationResult {
+  /** performance.now() when the child's own code started: node's bootstrap before it. */
+  readonly startedMs: number;
+  /** After the module was required (and, for a bundle, its container built). */
+  readonly loadedMs: number;
+  /** After the first invocation answered. */
+  readonly respondedMs: number;
+  readonly output: unknown;
+  readonly error?: string;
+  /** CPU time (user + system, all threads) of the whole process, read just before exiting. */
+  readonly cpuMs: number;
+  /** VmHWM: the process's peak resident set, in KiB, read just before exiting. */
+  readonly peakRssKb: number | undefined;
+}
+
+/** The SDK comparison job: what the official client needs to make the same call. */
+export interface SdkJobInput {
+  readonly secretId: string;
+  readonly endpoint: string;
+  readonly projectId: string;
+  readonly instanceId: string;
+  readonly taskId: string;
+}
+
+export interface SdkJobOutput {
+  readonly httpStatusCode: number | undefined;
+  readonly id: string | undefined;
+  readonly status: string | undefined;
+}
+
+/** The warm child: one bundled HTTP handler in-process, against the same simulator. */
+export interface WarmInput {
+  readonly module: string;
+  readonly exportName: string;
+  readonly event: unknown;
+  readonly upstreamUrl: string;
+  readonly projectId: string;
+  readonly instanceId: string;
+  readonly taskId: string;
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  readonly concurrency: number;
+  readonly requests: number;
+  readonly blocks: number;
+  readonly warmupRequests: number;
+  readonly sequentialPairs: number;
+}
+
+export interface WarmBlock {
+  readonly kind: 'handler' | 'bare';
+  readonly wallMs: number;
+  /** CPU time (user + system) of the whole child process during the block. */
+  readonly cpuMs: number;
+  readonly latenciesMs: number[];
+}
+
+export interface WarmResult {
+  readonly concurrent: WarmBlock[];
+  /** One request at a time, handler and bare alternating: index i of each is a pair. */
+  readonly sequential: {
+    readonly handlerMs: number[];
+    readonly bareMs: number[];
+    /** CPU time of the child over all handler (bare) requests. */
+    readonly handlerCpuMs: number;
+    readonly bareCpuMs: number;
+  };
+  readonly failures: number;
+  readonly firstFailure?: string;
+}
+
+export function peakRssKb(status: string): number | undefined {
+  const match = /^VmHWM:\s+(\d+)\s+kB$/m.exec(status);
+  return match ? Number(match[1]) : undefined;
+}

@@ -1,0 +1,226 @@
+/**
+ * Figure 1: cold start. A fresh `node` process requires the bundled http function (extracted from
+ * .serverless/http.zip) and serves its first API Gateway request; a fresh process makes the same
+ * first request with Huawei's official SDK (reading the AK/SK from Secrets Manager first, as our
+ * handler does); and a bare `node -e 0` starts, all in the same rounds, in rotating order.
+ */
+import { join } from 'node:path';
+import { exampleTask } from '../../test/simulator/huawei-dms-simulator';
+import { httpEvent } from '../../test/support/lambda';
+import type {
+  FirstInvocationInput,
+  FirstInvocationResult,
+  SdkJobInput,
+  SdkJobOutput,
+} from '../children/protocol';
+import type { FunctionBundle } from '../support/bundles';
+import { runNode, type CompiledChildren, type TimedRun } from '../support/children';
+import type { BenchEnvironment } from '../support/environment';
+import { max, median } from '../support/stats';
+
+export const COLD_START_TARGET_RATIO = 0.25;
+
+export type ColdVariant = 'bare' | 'ours' | 'sdkInstalled' | 'sdkBundled';
+export const COLD_VARIANTS: readonly ColdVariant[] = ['bare', 'ours', 'sdkInstalled', 'sdkBundled'];
+
+export interface ColdVariantSummary {
+  readonly wallMs: readonly number[];
+  readonly medianWallMs: number;
+  readonly minWallMs: number;
+  readonly maxWallMs: number;
+  /** Medians of the child's own marks (undefined for bare node). */
+  readonly medianBootstrapMs?: number;
+  readonly medianLoadMs?: number;
+  readonly medianFirstRequestMs?: number;
+  readonly medianPeakRssMb?: number;
+  /** AWS calls of the last measured run, by operation. */
+  readonly awsCalls: Readonly<Record<string, number>>;
+}
+
+export interface ColdStartResult {
+  readonly runs: number;
+  readonly upstreamLatencyMs: number;
+  readonly variants: Readonly<Record<ColdVariant, ColdVariantSummary>>;
+  /** Median wall minus median bare-node wall. */
+  readonly aboveBareMs: Readonly<Record<Exclude<ColdVariant, 'bare'>, number>>;
+  readonly ratioVsSdkInstalled: number;
+  readonly ratioVsSdkBundled: number;
+  readonly target: number;
+}
+
+export interface ColdStartOptions {
+  readonly runs: number;
+  readonly upstreamLatencyMs: number;
+  readonly projectId: string;
+  readonly instanceId: string;
+  readonly taskId: string;
+}
+
+type Checked = { run: TimedRun<FirstInvocationResult>; awsCalls: Record<string, number> };
+
+export async function measureColdStart(
+  env: BenchEnvironment,
+  http: FunctionBundle,
+  children: CompiledChildren,
+  workDir: string,
+  options: ColdStartOptions,
+): Promise<ColdStartResult> {
+  const { projectId, instanceId, taskId } = options;
+  env.simulator.putTask(projectId, instanceId, exampleTask({ id: taskId, status: 'RUNNING' }));
+  env.simulator.setLatency(options.upstreamLatencyMs);
+  const resultFile = join(workDir, 'cold-start-result.json');
+
+  const ours: FirstInvocationInput = {
+    module: http.entryFile,
+    exportName: http.exportName,
+    kind: 'lambda',
+    event: httpEvent({ project_id: projectId, instance_id: instanceId, task_id: taskId }),
+    remainingMs: http.timeoutSeconds * 1000,
+    functionName: `huawei-dms-connector-status-ci-${http.name}`,
+  };
+  const sdkJob: SdkJobInput = {
+    secretId: env.secretArn,
+    endpoint: env.simulator.url,
+    projectId,
+    instanceId,
+    taskId,
+  };
+  const sdk = (module: string): FirstInvocationInput => ({
+    module,
+    exportName: 'run',
+    kind: 'job',
+    event: sdkJob,
+    remainingMs: 0,
+    functionName: 'sdk-job',
+  });
+
+  const runVariant = async (variant: ColdVariant): Promise<Checked> => {
+    const servedBefore = countServed(env);
+    env.proxy.reset();
+    let run: TimedRun<FirstInvocationResult>;
+    switch (variant) {
+      case 'bare':
+        run = await runNode(['-e', '0'], { env: env.plainEnv() });
+        break;
+      case 'ours':
+        run = await runNode([children.firstInvocation], {
+          env: env.lambdaEnv(http),
+          input: ours,
+          resultFile,
+        });
+        break;
+      case 'sdkInstalled':
+        run = await runNode([children.firstInvocation], {
+          env: env.plainEnv({ NODE_PATH: children.nodePath }),
+          input: sdk(children.sdkInstalled),
+          resultFile,
+        });
+        break;
+      case 'sdkBundled':
+        run = await runNode([children.firstInvocation], {
+          env: env.plainEnv(),
+          input: sdk(children.sdkBundled),
+          resultFile,
+        });
+        break;
+    }
+    verify(variant, run, countServed(env) - servedBefore, taskId);
+    return { run, awsCalls: Object.fromEntries(env.proxy.counts()) };
+  };
+
+  // One unmeasured round: fills the OS file cache, and the first observation records the task's
+  // status, so every measured request is the steady state (a read, no write, no event).
+  for (const variant of COLD_VARIANTS) await runVariant(variant);
+
+  const samples = new Map<ColdVariant, Checked[]>(COLD_VARIANTS.map((v) => [v, []]));
+  for (let round = 0; round < options.runs; round++) {
+    const order = COLD_VARIANTS.map((_, i) => COLD_VARIANTS[(i + round) % COLD_VARIANTS.length]!);
+    for (const variant of order) samples.get(variant)!.push(await runVariant(variant));
+  }
+
+  const variants = Object.fromEntries(
+    COLD_VARIANTS.map((variant) => [variant, summarize(samples.get(variant)!)]),
+  ) as Record<ColdVariant, ColdVariantSummary>;
+  const bare = variants.bare.medianWallMs;
+  const aboveBareMs = {
+    ours: variants.ours.medianWallMs - bare,
+    sdkInstalled: variants.sdkInstalled.medianWallMs - bare,
+    sdkBundled: variants.sdkBundled.medianWallMs - bare,
+  };
+  return {
+    runs: options.runs,
+    upstreamLatencyMs: options.upstreamLatencyMs,
+    variants,
+    aboveBareMs,
+    ratioVsSdkInstalled: aboveBareMs.ours / aboveBareMs.sdkInstalled,
+    ratioVsSdkBundled: aboveBareMs.ours / aboveBareMs.sdkBundled,
+    target: COLD_START_TARGET_RATIO,
+  };
+}
+
+/** Requests the simulator accepted (signature verified) and answered 200. */
+function countServed(env: BenchEnvironment): number {
+  return env.simulator.requests.filter((r) => r.outcome === 'served' && r.status === 200).length;
+}
+
+function verify(
+  variant: ColdVariant,
+  run: TimedRun<FirstInvocationResult>,
+  served: number,
+  taskId: string,
+): void {
+  const fail = (why: string): never => {
+    throw new Error(`cold start (${variant}): ${why}\n--- child stderr ---\n${run.stderr}`);
+  };
+  if (run.code !== 0)
+    fail(`exit code ${run.code}${run.result?.error ? `: ${run.result.error}` : ''}`);
+  if (variant === 'bare') return;
+  if (served !== 1) fail(`the simulator served ${served} signed requests, expected 1`);
+  const output = run.result?.output;
+  if (variant === 'ours') {
+    const response = output as { statusCode?: number; body?: string } | undefined;
+    if (response?.statusCode !== 200) fail(`HTTP ${response?.statusCode}, expected 200`);
+    const task = JSON.parse(response?.body ?? '{}') as { id?: string; status?: string };
+    if (task.id !== taskId || task.status !== 'RUNNING')
+      fail('the body is not the normalized task');
+  } else {
+    const sdk = output as SdkJobOutput | undefined;
+    if (sdk?.httpStatusCode !== 200 || sdk.id !== taskId || sdk.status !== 'RUNNING') {
+      fail(`unexpected SDK response ${JSON.stringify(sdk)}`);
+    }
+  }
+}
+
+function summarize(samples: readonly Checked[]): ColdVariantSummary {
+  const wallMs = samples.map((s) => s.run.wallMs);
+  const results = samples.map((s) => s.run.result).filter((r) => r !== undefined);
+  const marks = (pick: (r: FirstInvocationResult) => number | undefined) => {
+    const values = results.map(pick).filter((v): v is number => v !== undefined);
+    return values.length > 0 ? median(values) : undefined;
+  };
+  const optional = (name: string, value: number | undefined) =>
+    value === undefined ? {} : { [name]: value };
+  return {
+    wallMs,
+    medianWallMs: median(wallMs),
+    minWallMs: Math.min(...wallMs),
+    maxWallMs: max(wallMs),
+    ...optional(
+      'medianBootstrapMs',
+      marks((r) => r.startedMs),
+    ),
+    ...optional(
+      'medianLoadMs',
+      marks((r) => r.loadedMs - r.startedMs),
+    ),
+    ...optional(
+      'medianFirstRequestMs',
+      marks((r) => r.respondedMs - r.loadedMs),
+    ),
+    ...optional(
+      'medianPeakRssMb',
+      marks((r) => (r.peakRssKb === undefined ? undefined : r.peakRssKb / 1024)),
+    ),
+    awsCalls: samples.at(-1)?.awsCalls ?? {},
+  };
+}

@@ -1,0 +1,255 @@
+/**
+ * Figure 2: warm overhead. One child process (stdout on /dev/null) loads the bundled http handler
+ * and sends the same task request through it and as a bare signed node:http request, 10,000 each
+ * at 32 in flight in alternating blocks, then one at a time in alternating pairs.
+ */
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { join } from 'node:path';
+import { partitionKey } from '../../lib/status/status-store';
+import { httpEvent } from '../../test/support/lambda';
+import type { PromiseCostInput, PromiseCostResult } from '../children/promise-cost';
+import type { WarmBlock, WarmInput, WarmResult } from '../children/protocol';
+import type { FunctionBundle } from '../support/bundles';
+import { runNode, type CompiledChildren } from '../support/children';
+import { DynamoDbReplay } from '../support/dynamodb-replay';
+import { BENCH_CREDENTIALS, type BenchEnvironment } from '../support/environment';
+import { median, quantile } from '../support/stats';
+
+export const WARM_TARGETS = { p50OverheadMs: 0.5, p99OverheadMs: 3, throughputRatio: 0.8 };
+
+export interface LatencySummary {
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+}
+
+export interface WarmOverheadResult {
+  readonly requests: number;
+  /** Handler/bare block pairs at `concurrency` in flight: the repetitions the medians are over. */
+  readonly repetitions: number;
+  readonly concurrency: number;
+  readonly upstreamLatencyMs: number;
+  readonly dynamoDbLatencyMs: number;
+  readonly logLevel: string;
+  readonly concurrent: {
+    readonly handler: LatencySummary & {
+      readonly perSecond: number;
+      readonly cpuMsPerRequest: number;
+    };
+    readonly bare: LatencySummary & {
+      readonly perSecond: number;
+      readonly cpuMsPerRequest: number;
+    };
+    readonly p50OverheadMs: number;
+    readonly p99OverheadMs: number;
+    readonly throughputRatio: number;
+  };
+  readonly sequential: {
+    readonly pairs: number;
+    readonly handler: LatencySummary & { readonly cpuMsPerRequest: number };
+    readonly bare: LatencySummary & { readonly cpuMsPerRequest: number };
+    readonly p50OverheadMs: number;
+    readonly p99OverheadMs: number;
+    /** Median of the per-pair differences (handler − bare, adjacent in time). */
+    readonly pairedMedianOverheadMs: number;
+  };
+  /** GetItem calls per second moto sustains at the same concurrency (why the stand-in). */
+  readonly motoGetItemPerSecond: number;
+  readonly dynamoDbStandInServed: number;
+  /** One awaited promise, before and after requiring the http bundle (async hooks show here). */
+  readonly promiseNs: PromiseCostResult;
+  readonly targets: typeof WARM_TARGETS;
+}
+
+export interface WarmOptions {
+  readonly requests: number;
+  readonly concurrency: number;
+  readonly blocks: number;
+  readonly warmupRequests: number;
+  readonly sequentialPairs: number;
+  readonly upstreamLatencyMs: number;
+  readonly dynamoDbLatencyMs: number;
+  readonly projectId: string;
+  readonly instanceId: string;
+  readonly taskId: string;
+}
+
+function blockPairs(blocks: readonly WarmBlock[]): { handler: WarmBlock; bare: WarmBlock }[] {
+  const pairs: { handler: WarmBlock; bare: WarmBlock }[] = [];
+  for (let i = 0; i + 1 < blocks.length; i += 2) {
+    const [a, b] = [blocks[i]!, blocks[i + 1]!];
+    if (a.kind === b.kind) throw new Error('warm overhead: blocks are not handler/bare pairs');
+    pairs.push(a.kind === 'handler' ? { handler: a, bare: b } : { handler: b, bare: a });
+  }
+  return pairs;
+}
+
+function summary(values: readonly number[]): LatencySummary {
+  return { p50Ms: quantile(values, 0.5), p99Ms: quantile(values, 0.99) };
+}
+
+/** GetItem against moto directly, `concurrency` in flight, for `durationMs`. */
+async function motoGetItemRate(
+  env: BenchEnvironment,
+  key: string,
+  concurrency: number,
+  durationMs: number,
+): Promise<number> {
+  let done = 0;
+  const started = performance.now();
+  const worker = async () => {
+    while (performance.now() - started < durationMs) {
+      await env.clients.dynamoDb.send(
+        new GetItemCommand({
+          TableName: env.tableName,
+          Key: { pk: { S: key } },
+          ConsistentRead: true,
+        }),
+      );
+      done += 1;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return (done / (performance.now() - started)) * 1000;
+}
+
+async function promiseCost(
+  http: FunctionBundle,
+  children: CompiledChildren,
+  workDir: string,
+): Promise<PromiseCostResult> {
+  const input: PromiseCostInput = { module: http.entryFile, iterations: 300_000 };
+  const run = await runNode<PromiseCostResult>([children.promiseCost], {
+    // Requiring the bundle builds its container, which validates this environment.
+    env: { ...http.environment, TZ: 'UTC', PATH: process.env.PATH ?? '' },
+    input,
+    resultFile: join(workDir, 'promise-cost.json'),
+  });
+  if (run.code !== 0 || !run.result)
+    throw new Error(`promise cost: exit ${run.code}\n${run.stderr}`);
+  return run.result;
+}
+
+export async function measureWarmOverhead(
+  env: BenchEnvironment,
+  http: FunctionBundle,
+  children: CompiledChildren,
+  workDir: string,
+  options: WarmOptions,
+): Promise<WarmOverheadResult> {
+  const { projectId, instanceId, taskId } = options;
+  const key = partitionKey({ projectId, instanceId, taskId });
+  const stored = await env.clients.dynamoDb.send(
+    new GetItemCommand({ TableName: env.tableName, Key: { pk: { S: key } }, ConsistentRead: true }),
+  );
+  if (!stored.Item) throw new Error('warm overhead: the task has no stored status (seed it first)');
+  const motoGetItemPerSecond = await motoGetItemRate(env, key, options.concurrency, 2_000);
+
+  const replay = await DynamoDbReplay.start(
+    JSON.stringify({ Item: stored.Item }),
+    options.dynamoDbLatencyMs,
+  );
+  try {
+    env.simulator.setLatency(options.upstreamLatencyMs);
+    env.simulator.clearRequests();
+    const input: WarmInput = {
+      module: http.entryFile,
+      exportName: http.exportName,
+      event: httpEvent({ project_id: projectId, instance_id: instanceId, task_id: taskId }),
+      upstreamUrl: env.simulator.url,
+      projectId,
+      instanceId,
+      taskId,
+      credentials: BENCH_CREDENTIALS,
+      concurrency: options.concurrency,
+      requests: options.requests,
+      blocks: options.blocks,
+      warmupRequests: options.warmupRequests,
+      sequentialPairs: options.sequentialPairs,
+    };
+    const environment = env.lambdaEnv(http, {
+      AWS_ENDPOINT_URL_DYNAMODB: replay.url,
+      // The per-instance ceiling (default 50/s) exists for Lambda, where an instance serves one
+      // request at a time; here one process serves 32 at once.
+      UPSTREAM_MAX_REQUESTS_PER_SECOND: '10000',
+    });
+    const run = await runNode<WarmResult>([children.warm], {
+      env: environment,
+      input,
+      resultFile: join(workDir, 'warm-result.json'),
+      // Concurrent invocations in one process make Powertools warn on stderr (one invocation
+      // flushes the metrics of all); a file keeps that from costing the parent anything.
+      stderrFile: join(workDir, 'warm.stderr'),
+      timeoutMs: 600_000,
+    });
+    const result = run.result;
+    if (run.code !== 0 || !result) {
+      throw new Error(`warm overhead: child exited ${run.code}\n${run.stderr}`);
+    }
+    if (result.failures > 0) {
+      throw new Error(`warm overhead: ${result.failures} failed requests (${result.firstFailure})`);
+    }
+    const rejected = env.simulator.requests.filter((r) => r.outcome !== 'served').length;
+    if (rejected > 0) throw new Error(`warm overhead: the simulator rejected ${rejected} requests`);
+
+    // Blocks run as adjacent handler/bare pairs; each pair is one repetition and the figures are
+    // medians over the repetitions, so a disturbance during one block moves one sample only.
+    const pairs = blockPairs(result.concurrent);
+    const perBlock = (block: WarmBlock) => ({
+      ...summary(block.latenciesMs),
+      perSecond: (block.latenciesMs.length / block.wallMs) * 1000,
+      cpuMsPerRequest: block.cpuMs / block.latenciesMs.length,
+    });
+    const measured = pairs.map(({ handler, bare }) => ({
+      handler: perBlock(handler),
+      bare: perBlock(bare),
+    }));
+    const medianOf = (pick: (m: (typeof measured)[number]) => number) => median(measured.map(pick));
+    const side = (kind: 'handler' | 'bare') => ({
+      p50Ms: medianOf((m) => m[kind].p50Ms),
+      p99Ms: medianOf((m) => m[kind].p99Ms),
+      perSecond: medianOf((m) => m[kind].perSecond),
+      cpuMsPerRequest: medianOf((m) => m[kind].cpuMsPerRequest),
+    });
+    const handler = side('handler');
+    const bare = side('bare');
+    const { sequential } = result;
+    const seqHandler = {
+      ...summary(sequential.handlerMs),
+      cpuMsPerRequest: sequential.handlerCpuMs / sequential.handlerMs.length,
+    };
+    const seqBare = {
+      ...summary(sequential.bareMs),
+      cpuMsPerRequest: sequential.bareCpuMs / sequential.bareMs.length,
+    };
+    const paired = result.sequential.handlerMs.map((h, i) => h - result.sequential.bareMs[i]!);
+    return {
+      requests: pairs.reduce((sum, pair) => sum + pair.handler.latenciesMs.length, 0),
+      repetitions: pairs.length,
+      concurrency: options.concurrency,
+      upstreamLatencyMs: options.upstreamLatencyMs,
+      dynamoDbLatencyMs: options.dynamoDbLatencyMs,
+      logLevel: environment.POWERTOOLS_LOG_LEVEL ?? 'INFO',
+      concurrent: {
+        handler,
+        bare,
+        p50OverheadMs: medianOf((m) => m.handler.p50Ms - m.bare.p50Ms),
+        p99OverheadMs: medianOf((m) => m.handler.p99Ms - m.bare.p99Ms),
+        throughputRatio: medianOf((m) => m.handler.perSecond / m.bare.perSecond),
+      },
+      sequential: {
+        pairs: paired.length,
+        handler: seqHandler,
+        bare: seqBare,
+        p50OverheadMs: seqHandler.p50Ms - seqBare.p50Ms,
+        p99OverheadMs: seqHandler.p99Ms - seqBare.p99Ms,
+        pairedMedianOverheadMs: quantile(paired, 0.5),
+      },
+      motoGetItemPerSecond,
+      dynamoDbStandInServed: replay.served,
+      promiseNs: await promiseCost(http, children, workDir),
+      targets: WARM_TARGETS,
+    };
+  } finally {
+    await replay.stop();
+  }
+}

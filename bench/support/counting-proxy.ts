@@ -1,0 +1,140 @@
+import {
+  Agent,
+  createServer,
+  request,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One AWS API call seen by the proxy. Times are performance.now() in the benchmark process. */
+export interface AwsCall {
+  /** "DynamoDB.BatchGetItem", "SecretsManager.GetSecretValue", "EventBridge.PutEvents"… */
+  readonly operation: string;
+  readonly startedMs: number;
+  endedMs: number;
+  status: number | undefined;
+  /** PutEvents only: entries in the request. */
+  readonly entries?: number;
+}
+
+const TARGET_SERVICES: Readonly<Record<string, string>> = {
+  DynamoDB_20120810: 'DynamoDB',
+  secretsmanager: 'SecretsManager',
+  AWSEvents: 'EventBridge',
+  AmazonSQS: 'SQS',
+};
+
+/** JSON protocols name the call in X-Amz-Target; query protocols in the body's Action. */
+export function classify(headers: IncomingMessage['headers'], body: string): string {
+  const target = headers['x-amz-target'];
+  if (typeof target === 'string' && target.includes('.')) {
+    const [prefix, action] = target.split('.', 2) as [string, string];
+    return `${TARGET_SERVICES[prefix] ?? prefix}.${action}`;
+  }
+  const scope = /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\//.exec(headers.authorization ?? '');
+  const action = new URLSearchParams(body).get('Action');
+  return `${scope?.[1] ?? 'unknown'}.${action ?? 'unknown'}`;
+}
+
+function putEventsEntries(operation: string, body: string): number | undefined {
+  if (operation !== 'EventBridge.PutEvents') return undefined;
+  try {
+    return ((JSON.parse(body) as { Entries?: unknown[] }).Entries ?? []).length;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A pass-through HTTP proxy in front of moto that records every AWS call: the AWS SDKs of the
+ * process under test point AWS_ENDPOINT_URL here, so the counts are what the code really sent.
+ */
+export class CountingProxy {
+  readonly url: string;
+  #calls: AwsCall[] = [];
+  readonly #agent = new Agent({ keepAlive: true, maxSockets: 128 });
+
+  private constructor(
+    private readonly server: Server,
+    private readonly target: URL,
+  ) {
+    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => this.forward(req, res));
+  }
+
+  static async start(targetUrl: string): Promise<CountingProxy> {
+    const server = createServer({ keepAliveTimeout: 65_000 });
+    server.headersTimeout = 66_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    return new CountingProxy(server, new URL(targetUrl));
+  }
+
+  get calls(): readonly AwsCall[] {
+    return this.#calls;
+  }
+
+  reset(): void {
+    this.#calls = [];
+  }
+
+  /** Calls per operation. */
+  counts(calls: readonly AwsCall[] = this.#calls): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const call of calls) counts.set(call.operation, (counts.get(call.operation) ?? 0) + 1);
+    return counts;
+  }
+
+  stop(): Promise<void> {
+    this.#agent.destroy();
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  private forward(req: IncomingMessage, res: ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const text = body.toString('utf8');
+      const operation = classify(req.headers, text);
+      const entries = putEventsEntries(operation, text);
+      const call: AwsCall = {
+        operation,
+        startedMs: performance.now(),
+        endedMs: Number.NaN,
+        status: undefined,
+        ...(entries === undefined ? {} : { entries }),
+      };
+      this.#calls.push(call);
+      const upstream = request(
+        {
+          host: this.target.hostname,
+          port: this.target.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, host: this.target.host },
+          agent: this.#agent,
+        },
+        (answer) => {
+          call.status = answer.statusCode;
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+          answer.on('end', () => {
+            call.endedMs = performance.now();
+          });
+        },
+      );
+      upstream.on('error', () => {
+        call.endedMs = performance.now();
+        if (!res.headersSent) res.writeHead(502);
+        res.end();
+      });
+      upstream.end(body);
+    });
+  }
+}
