@@ -15,32 +15,12 @@ import { parse as parseUrl } from 'node:url';
 import { AKSKSigner } from '@huaweicloud/huaweicloud-sdk-core/auth/AKSKSigner';
 import { BasicCredentials } from '@huaweicloud/huaweicloud-sdk-core/auth/BasicCredentials';
 import fc from 'fast-check';
-import { z } from 'zod';
 import { canonicalQuery, signRequest } from '../../lib/huawei/signer';
-import vectorsJson from '../fixtures/signer-vectors.json';
+import { signerVectors } from '../support/signer-vectors';
 
 const RUNS = { numRuns: 2000, seed: 0x5d_4d_53 };
 
-/** Parsed, so a malformed fixture fails loudly and the vectors are typed. */
-const officialVectors = z
-  .object({
-    credentials: z.object({ accessKeyId: z.string(), secretAccessKey: z.string() }),
-    sdkDate: z.string(),
-    cases: z.array(
-      z.object({
-        name: z.string(),
-        scheme: z.string(),
-        host: z.string(),
-        method: z.string(),
-        path: z.string(),
-        query: z.record(z.string(), z.union([z.string(), z.array(z.string())])),
-        headers: z.record(z.string(), z.string()),
-        securityToken: z.string().optional(),
-        expectedAuthorization: z.string(),
-      }),
-    ),
-  })
-  .parse(vectorsJson.officialNodeSdk);
+const officialVectors = signerVectors.officialNodeSdk;
 
 type QueryValue = string | string[];
 

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { z } from 'zod';
 import {
   canonicalQuery,
   canonicalUri,
@@ -10,43 +9,7 @@ import {
   stringToSign,
 } from '../../lib/huawei/signer';
 import type { HuaweiCredentials } from '../../lib/huawei/signer';
-import vectorsJson from '../fixtures/signer-vectors.json';
-
-const Credentials = z.object({ accessKeyId: z.string(), secretAccessKey: z.string() });
-const Query = z.record(z.string(), z.union([z.string(), z.array(z.string())]));
-const SignerVectors = z.object({
-  officialNodeSdk: z.object({
-    credentials: Credentials,
-    sdkDate: z.string(),
-    cases: z.array(
-      z.object({
-        name: z.string(),
-        scheme: z.string(),
-        host: z.string(),
-        method: z.string(),
-        path: z.string(),
-        query: Query,
-        headers: z.record(z.string(), z.string()),
-        securityToken: z.string().optional(),
-        expectedAuthorization: z.string(),
-      }),
-    ),
-  }),
-  goSdk: z.object({
-    credentials: Credentials,
-    sdkDate: z.string(),
-    hostlessRequest: z.object({
-      method: z.string(),
-      path: z.string(),
-      query: Query,
-      expectedAuthorization: z.string(),
-    }),
-    canonicalQuery: z.object({ query: Query, expected: z.string() }),
-  }),
-});
-
-/** Parsed, so a malformed fixture fails loudly and the vectors are typed. */
-const vectors = SignerVectors.parse(vectorsJson);
+import { signerVectors as vectors } from '../support/signer-vectors';
 
 /** Parses `YYYYMMDDTHHmmssZ` by hand, so the vectors do not depend on the code under test. */
 function dateFromSdkDate(sdkDate: string): Date {
