@@ -20,10 +20,7 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
-  harness.simulator.clearFaults();
-  harness.simulator.setCredentials([TEST_CREDENTIALS]);
-  harness.simulator.putTask(PROJECT_ID, INSTANCE_ID, exampleTask({ id: TASK_ID }));
-  harness.simulator.clearRequests();
+  harness.reset();
 });
 
 describe('GET /v2/{project_id}/instances/{instance_id}/connector/tasks/{task_id}', () => {

@@ -46,10 +46,7 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
-  harness.simulator.clearFaults();
-  harness.simulator.setCredentials([TEST_CREDENTIALS]);
-  harness.simulator.putTask(PROJECT_ID, INSTANCE_ID, exampleTask({ id: TASK_ID }));
-  harness.simulator.clearRequests();
+  harness.reset();
 });
 
 // ---------------------------------------------------------------------------------------------

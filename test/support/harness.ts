@@ -87,6 +87,8 @@ export interface Harness {
     options?: { remainingMs?: number; env?: Record<string, string> },
   ): Promise<ScheduledPollSummary>;
   events(): ReturnType<typeof drainEvents>;
+  /** Back to the start: no faults, TEST_CREDENTIALS accepted, the example task served, no requests. */
+  reset(): void;
   stop(): Promise<void>;
 }
 
@@ -169,6 +171,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       return summary;
     },
     events: () => drainEvents(aws.clients, aws.sink),
+    reset() {
+      simulator.clearFaults();
+      simulator.setCredentials([TEST_CREDENTIALS]);
+      simulator.putTask(PROJECT_ID, INSTANCE_ID, exampleTask({ id: TASK_ID }));
+      simulator.clearRequests();
+    },
     async stop() {
       await simulator.stop();
     },
