@@ -3,6 +3,6 @@ import { createPollWorkerHandler } from '../lib/poll/poll-worker';
 import { loadPollWorkerConfig } from '../lib/poll/watch-list';
 
 export const handler = createPollWorkerHandler(
-  createContainer(process.env, { publishLingerMs: 100 }),
+  createContainer(),
   loadPollWorkerConfig(process.env),
 );

@@ -3,7 +3,7 @@ import { createContainer } from '../lib/container';
 import { createScheduledPollHandler } from '../lib/poll/scheduled-poll';
 import { loadPollConfig } from '../lib/poll/watch-list';
 
-const container = createContainer(process.env, { publishLingerMs: 100 });
+const container = createContainer();
 export const handler = createScheduledPollHandler(
   container,
   loadPollConfig(process.env, container.config.huawei),

@@ -48,7 +48,6 @@ const environmentSchema = z.object({
         .min(1, 'is required: the comma-separated project id(s) this deployment serves'),
     ),
   STATUS_TABLE_NAME: z.string().trim().min(3, 'is required (DynamoDB table name)'),
-  EVENT_BUS_NAME: z.string().trim().min(1, 'is required (EventBridge bus name or ARN)'),
   SECRET_CACHE_TTL_SECONDS: integer(0, 86_400, 300),
   UPSTREAM_ATTEMPT_TIMEOUT_MS: integer(100, 60_000, 3_000),
   UPSTREAM_MAX_ATTEMPTS: integer(1, 10, 3),
@@ -81,7 +80,6 @@ export interface Config {
     readonly defaultDeadlineMs: number;
   };
   readonly statusTableName: string;
-  readonly eventBusName: string;
   readonly invokeIdempotencyTtlSeconds: number;
 }
 
@@ -117,7 +115,6 @@ export function loadConfig(env: Environment): Config {
       defaultDeadlineMs: e.UPSTREAM_DEFAULT_DEADLINE_MS,
     },
     statusTableName: e.STATUS_TABLE_NAME,
-    eventBusName: e.EVENT_BUS_NAME,
     invokeIdempotencyTtlSeconds: e.INVOKE_IDEMPOTENCY_TTL_SECONDS,
   };
 }

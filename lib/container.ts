@@ -1,7 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { systemClock, type Clock, type Random } from './clock';
 import { loadConfig, type Config, type Environment } from './config';
@@ -11,8 +10,6 @@ import { SecretsManagerCredentials } from './huawei/secret-credentials';
 import { createLogger } from './logger';
 import { DimensionedCounter, SERVICE_NAME, createMetrics } from './metrics';
 import { createTracing, type Tracing } from './tracing';
-import { BatchingPublisher } from './status/batching-publisher';
-import { EventBridgePublisher, type EventPublisher } from './status/event-publisher';
 import { DynamoDbStatusStore, type StatusStore } from './status/status-store';
 import { AdaptiveRateLimiter } from './rate-limiter';
 import { TaskObserver } from './task-observer';
@@ -30,7 +27,6 @@ export interface Container {
   readonly credentials: SecretsManagerCredentials;
   readonly dms: DmsClient;
   readonly store: StatusStore;
-  readonly publisher: EventPublisher;
   readonly observer: TaskObserver;
 }
 
@@ -41,12 +37,8 @@ export interface ContainerOverrides {
   readonly transport?: HttpTransport;
   readonly secretsManager?: SecretsManagerClient;
   readonly dynamoDb?: DynamoDBClient;
-  readonly eventBridge?: EventBridgeClient;
-  readonly publisher?: EventPublisher;
   readonly logger?: Logger;
   readonly metrics?: Metrics;
-  /** > 0 lets concurrent observations share PutEvents calls (pollers); 0 publishes at once. */
-  readonly publishLingerMs?: number;
 }
 
 /**
@@ -85,20 +77,9 @@ export function createContainer(
   });
   const dynamoDb = tracing.captureClient(overrides.dynamoDb ?? new DynamoDBClient({}));
   const store = new DynamoDbStatusStore(dynamoDb, config.statusTableName);
-  const eventBridgePublisher =
-    overrides.publisher ??
-    new EventBridgePublisher({
-      client: tracing.captureClient(overrides.eventBridge ?? new EventBridgeClient({})),
-      eventBusName: config.eventBusName,
-      clock,
-    });
-  const publisher = overrides.publishLingerMs
-    ? new BatchingPublisher(eventBridgePublisher, overrides.publishLingerMs)
-    : eventBridgePublisher;
   const observer = new TaskObserver({
     dms,
     store,
-    publisher,
     clock,
     logger,
     metrics,
@@ -116,7 +97,6 @@ export function createContainer(
     credentials,
     dms,
     store,
-    publisher,
     observer,
   };
 }

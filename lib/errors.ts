@@ -162,10 +162,13 @@ export class InternalError extends ServiceError {
   }
 }
 
-/** The same direct invocation is already running (idempotency): retry shortly for its result. */
+/**
+ * The same direct invocation is already running (idempotency), or other observers kept committing
+ * changes of the task while this one tried to: retry shortly.
+ */
 export class ObservationInProgressError extends ServiceError {
   override readonly name = 'ObservationInProgressError';
-  constructor() {
-    super('The same observation is already in progress.', 'OBSERVATION_IN_PROGRESS');
+  constructor(message = 'The same observation is already in progress.') {
+    super(message, 'OBSERVATION_IN_PROGRESS');
   }
 }

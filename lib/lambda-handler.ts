@@ -10,11 +10,12 @@ import type { Container } from './container';
  * Lambda deadline as a backstop; our own deadline (lib/deadline.ts) ends the work well before.
  */
 export function lambdaHandler<TEvent, TResult>(
-  container: Pick<Container, 'tracing' | 'logger' | 'metrics' | 'upstreamOutcomes'>,
+  container: Pick<Container, 'tracing' | 'logger' | 'metrics'> &
+    Partial<Pick<Container, 'upstreamOutcomes'>>,
 ): middy.MiddyfiedHandler<TEvent, TResult, Error, Context> {
   const handler = middy<TEvent, TResult, Error, Context>({ timeoutEarlyInMillis: 50 });
   if (container.tracing.middleware) handler.use(container.tracing.middleware);
-  const publishCounts = () => container.upstreamOutcomes.flush();
+  const publishCounts = () => container.upstreamOutcomes?.flush();
   return handler
     .use(injectLambdaContext(container.logger, { resetKeys: true }))
     .use(logMetrics(container.metrics))

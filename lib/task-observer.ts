@@ -2,18 +2,22 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { Clock } from './clock';
 import { normalizeConnectorTask, type ConnectorTask } from './connector-task';
-import { ServiceError, TaskNotFoundError, UpstreamError } from './errors';
+import {
+  ObservationInProgressError,
+  ServiceError,
+  TaskNotFoundError,
+  UpstreamError,
+} from './errors';
 import type { CallOptions, DmsClient } from './huawei/dms-client';
-import type { EventPublisher } from './status/event-publisher';
-import { DELETED_STATUS, statusEventId, type StatusChangeDetail } from './status/status-event';
-import type { StatusStore, StoredStatus } from './status/status-store';
+import { DELETED_STATUS } from './status/status-event';
+import type { StatusChange, StatusStore, StoredStatus } from './status/status-store';
 import type { TaskRef } from './task-ref';
 import type { DimensionedCounter } from './metrics';
 import type { Tracing } from './tracing';
 
 export interface Observation {
   readonly task: ConnectorTask;
-  /** True when this observation recorded a change (and its event); false if unchanged or another observer recorded it first. */
+  /** True when this observation committed a change; false if unchanged or already recorded. */
   readonly statusChanged: boolean;
   readonly previousStatus: string | null;
   readonly upstreamRequestId: string | undefined;
@@ -22,7 +26,6 @@ export interface Observation {
 export interface TaskObserverDependencies {
   readonly dms: DmsClient;
   readonly store: StatusStore;
-  readonly publisher: EventPublisher;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly metrics: Metrics;
@@ -39,6 +42,9 @@ export type TaskCheck =
       readonly previousStatus: string | null;
     };
 
+/** Reads the stored status after the upstream answer; the poller passes a batching reader. */
+export type ReadStoredStatus = (ref: TaskRef) => Promise<StoredStatus | undefined>;
+
 type Seen =
   | {
       readonly kind: 'present';
@@ -48,54 +54,54 @@ type Seen =
   | { readonly kind: 'gone'; readonly error: TaskNotFoundError };
 
 /**
- * The one path every trigger takes: read the task from Huawei, compare with the stored status,
- * commit a change together with its pending event (one conditional write), publish, then clear
- * the pending marker. A crash or a failed publish leaves the marker; the next observation of the
- * task republishes it with the same eventId. Nothing is lost, duplicates share an id.
+ * Rounds of "lost the conditional write, re-read, decide again" before giving up: each lost round
+ * means another observer committed a change of this very task meanwhile.
+ */
+export const MAX_COMMIT_ATTEMPTS = 5;
+
+/**
+ * The one path every trigger takes: read the task from Huawei, then read the stored status
+ * (after the answer, so the decision rests on the latest committed fact), and commit a change as
+ * version + 1 with a conditional write. A lost write means someone else committed: re-read and
+ * decide again, so a different status seen by a concurrent observer is never assumed to be ours.
+ * Publishing is not done here: the table's stream carries each committed change to the consumer
+ * (lib/status/status-stream.ts), so a read never waits for, or fails because of, EventBridge.
  */
 export class TaskObserver {
   constructor(private readonly deps: TaskObserverDependencies) {}
 
   /** Observes a task that must exist: a 404 is recorded (see `check`) and then thrown. */
-  async observe(
-    ref: TaskRef,
-    call: CallOptions,
-    known?: StoredStatus | null,
-  ): Promise<Observation> {
-    const checked = await this.check(ref, call, known);
+  async observe(ref: TaskRef, call: CallOptions): Promise<Observation> {
+    const checked = await this.check(ref, call);
     if (checked.kind === 'gone') throw checked.error;
     return checked;
   }
 
-  /**
-   * Observes a task and reports a 404 as an outcome rather than an error (the poller counts it).
-   * `known` is the stored status when the caller already read it (batched), null for none.
-   */
-  async check(ref: TaskRef, call: CallOptions, known?: StoredStatus | null): Promise<TaskCheck> {
-    const [seen, stored] = await Promise.all([
-      this.look(ref, call),
-      known === undefined ? this.deps.store.get(ref) : Promise.resolve(known ?? undefined),
-    ]);
-    const change = this.decide(ref, seen, stored);
-
-    let pending = stored?.pending ?? [];
-    let version = stored?.version;
+  /** Observes a task and reports a 404 as an outcome rather than an error (the poller counts it). */
+  async check(
+    ref: TaskRef,
+    call: CallOptions,
+    read: ReadStoredStatus = (r) => this.deps.store.get(r),
+  ): Promise<TaskCheck> {
+    const seen = await this.look(ref, call);
+    let stored = await read(ref);
     let statusChanged = false;
-    if (change) {
-      statusChanged = await this.deps.store.commitChange(ref, stored?.version, change.next);
-      if (statusChanged) {
-        pending = change.next.pending;
-        version = change.next.version;
+    for (let attempt = 1; ; attempt++) {
+      const change = this.decide(seen, stored);
+      if (!change) break;
+      if (await this.deps.store.commitChange(ref, change)) {
+        statusChanged = true;
         this.deps.metrics.addMetric('StatusChanges', MetricUnit.Count, 1);
-      } else {
-        // Another observer recorded this change first; publishing it is its job.
-        pending = [];
-        this.deps.logger.info('Status change already recorded by a concurrent observer', {
-          ...ref,
-        });
+        break;
       }
+      if (attempt === MAX_COMMIT_ATTEMPTS) {
+        throw new ObservationInProgressError(
+          'Other observers kept recording changes of this task; retry shortly.',
+        );
+      }
+      this.deps.metrics.addMetric('StatusCommitConflicts', MetricUnit.Count, 1);
+      stored = await this.deps.store.get(ref);
     }
-    if (pending.length > 0 && version !== undefined) await this.flush(ref, version, pending);
 
     const previousStatus = stored?.status ?? null;
     return seen.kind === 'gone'
@@ -146,57 +152,17 @@ export class TaskObserver {
    * Policies: a first observation is a change from `null`; a 404 for a known task is one change to
    * DELETED (a 404 for a task never seen records nothing, so typos create no state).
    */
-  private decide(
-    ref: TaskRef,
-    seen: Seen,
-    stored: StoredStatus | undefined,
-  ): { next: StoredStatus } | undefined {
+  private decide(seen: Seen, stored: StoredStatus | undefined): StatusChange | undefined {
     const status = seen.kind === 'present' ? seen.task.status : DELETED_STATUS;
     if (seen.kind === 'gone' && (!stored || stored.status === DELETED_STATUS)) return undefined;
     if (stored && stored.status === status) return undefined;
-
-    const sequence = (stored?.version ?? 0) + 1;
-    const observedAt = new Date(this.deps.clock.now()).toISOString();
-    const taskName = seen.kind === 'present' ? seen.task.name : (stored?.taskName ?? null);
-    const detail: StatusChangeDetail = {
-      eventId: statusEventId(ref, sequence),
-      sequence,
-      ...ref,
-      taskName,
-      previousStatus: stored?.status ?? null,
+    return {
       status,
-      observedAt,
+      version: (stored?.version ?? 0) + 1,
+      taskName: seen.kind === 'present' ? seen.task.name : (stored?.taskName ?? null),
+      observedAt: new Date(this.deps.clock.now()).toISOString(),
+      previousStatus: stored?.status ?? null,
       task: seen.kind === 'present' ? seen.task : null,
     };
-    return {
-      next: {
-        status,
-        version: sequence,
-        taskName,
-        observedAt,
-        pending: [...(stored?.pending ?? []), detail],
-      },
-    };
-  }
-
-  private async flush(
-    ref: TaskRef,
-    version: number,
-    pending: readonly StatusChangeDetail[],
-  ): Promise<void> {
-    const outcome = await this.deps.publisher.publish(pending);
-    this.deps.metrics.addMetric('EventsPublished', MetricUnit.Count, outcome.published.length);
-    if (outcome.failed.length > 0) {
-      this.deps.metrics.addMetric('EventsLeftPending', MetricUnit.Count, outcome.failed.length);
-      this.deps.logger.warn('Status change events left pending after publish failures', {
-        ...ref,
-        pendingEventIds: outcome.failed.map((d) => d.eventId),
-      });
-    }
-    if (outcome.published.length === 0) return;
-    const cleared = await this.deps.store.replacePending(ref, version, outcome.failed);
-    if (!cleared) {
-      this.deps.logger.info('Pending marker kept: the task changed again meanwhile', { ...ref });
-    }
   }
 }

@@ -66,7 +66,7 @@ export async function startEnvironment(
   Object.assign(process.env, AWS_ENV, { AWS_ENDPOINT_URL: moto.endpoint });
   const clients = awsClients();
   const busName = 'huawei-dms-connector-status-bench';
-  const [secret, tableName] = await Promise.all([
+  const [secret, { tableName }] = await Promise.all([
     clients.secretsManager.send(
       new CreateSecretCommand({
         Name: 'huawei-dms-ak-sk-bench',

@@ -4,84 +4,134 @@ import {
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
 import type { Clock } from '../clock';
+import { taskKey } from '../task-ref';
 import { EVENT_DETAIL_TYPE, EVENT_SOURCE, type StatusChangeDetail } from './status-event';
 
+/** PutEvents takes at most 10 entries… */
+export const PUT_EVENTS_MAX_ENTRIES = 10;
+/** …and at most 256 KB of entries per request, sized as `putEventsEntrySize` does. */
+export const PUT_EVENTS_MAX_BYTES = 256 * 1024;
+
 export interface PublishOutcome {
-  readonly published: readonly StatusChangeDetail[];
-  readonly failed: readonly StatusChangeDetail[];
-  /** PutEvents calls made, retries included (reported by the benchmark). */
+  /** Index (in the input) of the first event not known to be delivered; undefined when all were. */
+  readonly firstUndelivered: number | undefined;
+  /** PutEvents calls made, retries included. */
   readonly calls: number;
 }
-
-export interface EventPublisher {
-  publish(details: readonly StatusChangeDetail[]): Promise<PublishOutcome>;
-}
-
-/** PutEvents takes at most 10 entries per call. */
-export const PUT_EVENTS_BATCH = 10;
 
 export interface EventBridgePublisherOptions {
   readonly client: EventBridgeClient;
   readonly eventBusName: string;
   readonly clock: Clock;
-  /** Rounds of resending only the failed entries before giving up on them. */
+  /** Rounds of resending only the failed entries of a request before giving up on them. */
   readonly maxAttempts?: number;
   readonly retryDelayMs?: number;
 }
 
 /**
- * Publishes in batches of ten. PutEvents answers 200 even when some entries failed
- * (FailedEntryCount > 0): those, and only those, are resent. Whatever still fails is returned,
- * and stays pending in the status table for the next observation to republish with the same id.
+ * EventBridge's own sizing of an entry (its "Calculating PutEvents event entry size"): the Time
+ * field counts 14 bytes, Source, DetailType, Detail and each Resource their UTF-8 length.
  */
-export class EventBridgePublisher implements EventPublisher {
+export function putEventsEntrySize(entry: PutEventsRequestEntry): number {
+  let size = entry.Time ? 14 : 0;
+  for (const text of [entry.Source, entry.DetailType, entry.Detail, ...(entry.Resources ?? [])]) {
+    if (text !== undefined) size += Buffer.byteLength(text, 'utf8');
+  }
+  return size;
+}
+
+interface Pending {
+  readonly index: number;
+  readonly task: string;
+  readonly entry: PutEventsRequestEntry;
+  readonly size: number;
+}
+
+/**
+ * Publishes status-change events in the order given, in requests within PutEvents' limits that
+ * hold at most one event per task: an event is only sent once every earlier event of its task
+ * has been accepted, so each task's events leave in sequence order. PutEvents answers 200 even
+ * when some entries failed (FailedEntryCount > 0): those, and only those, are resent. When a
+ * request still has failures after its retries, publishing stops there and the caller learns the
+ * first undelivered event (the stream consumer hands it back to the event source mapping).
+ */
+export class EventBridgePublisher {
   constructor(private readonly options: EventBridgePublisherOptions) {}
 
-  async publish(details: readonly StatusChangeDetail[]): Promise<PublishOutcome> {
-    const published: StatusChangeDetail[] = [];
-    const failed: StatusChangeDetail[] = [];
+  async publishInOrder(details: readonly StatusChangeDetail[]): Promise<PublishOutcome> {
     let calls = 0;
-    for (let start = 0; start < details.length; start += PUT_EVENTS_BATCH) {
-      let batch = details.slice(start, start + PUT_EVENTS_BATCH);
-      const maxAttempts = this.options.maxAttempts ?? 3;
-      for (let attempt = 1; batch.length > 0; attempt++) {
+    const pending = details.map((detail, index) => this.pending(detail, index));
+    for (const request of packRequests(pending)) {
+      let unsent = request;
+      for (let attempt = 1; unsent.length > 0; attempt++) {
         calls += 1;
-        const rejected = await this.send(batch);
-        published.push(...batch.filter((detail) => !rejected.has(detail)));
-        batch = batch.filter((detail) => rejected.has(detail));
-        if (batch.length > 0 && attempt >= maxAttempts) {
-          failed.push(...batch);
-          break;
+        const rejected = await this.send(unsent);
+        unsent = unsent.filter((item) => rejected.has(item));
+        if (unsent.length === 0) break;
+        if (attempt >= (this.options.maxAttempts ?? 3)) {
+          return { firstUndelivered: Math.min(...unsent.map((item) => item.index)), calls };
         }
-        if (batch.length > 0) {
-          await this.options.clock.sleep((this.options.retryDelayMs ?? 100) * attempt);
-        }
+        await this.options.clock.sleep((this.options.retryDelayMs ?? 100) * attempt);
       }
     }
-    return { published, failed, calls };
+    return { firstUndelivered: undefined, calls };
   }
 
-  /** Returns the entries that were not accepted. */
-  private async send(batch: readonly StatusChangeDetail[]): Promise<Set<StatusChangeDetail>> {
-    const entries: PutEventsRequestEntry[] = batch.map((detail) => ({
+  private pending(detail: StatusChangeDetail, index: number): Pending {
+    const entry: PutEventsRequestEntry = {
       EventBusName: this.options.eventBusName,
       Source: EVENT_SOURCE,
       DetailType: EVENT_DETAIL_TYPE,
       Detail: JSON.stringify(detail),
       Time: new Date(detail.observedAt),
       Resources: [],
-    }));
+    };
+    return { index, task: taskKey(detail), entry, size: putEventsEntrySize(entry) };
+  }
+
+  /** Returns the items whose entries were not accepted. */
+  private async send(items: readonly Pending[]): Promise<Set<Pending>> {
     try {
-      const output = await this.options.client.send(new PutEventsCommand({ Entries: entries }));
+      const output = await this.options.client.send(
+        new PutEventsCommand({ Entries: items.map((item) => item.entry) }),
+      );
       if (!output.FailedEntryCount) return new Set();
       // Result entries are positional: the i-th answers the i-th request entry.
       return new Set(
-        batch.filter(
+        items.filter(
           (_, i) => output.Entries?.[i]?.ErrorCode !== undefined || !output.Entries?.[i]?.EventId,
         ),
       );
     } catch {
-      return new Set(batch);
+      return new Set(items);
     }
   }
+}
+
+/**
+ * Cuts the events, in order, into requests: a request ends before the entry that would make it
+ * exceed ten entries or 256 KB, or that belongs to a task already in it.
+ */
+export function packRequests<T extends { task: string; size: number }>(items: readonly T[]): T[][] {
+  const requests: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  const tasks = new Set<string>();
+  for (const item of items) {
+    const full =
+      current.length === PUT_EVENTS_MAX_ENTRIES ||
+      bytes + item.size > PUT_EVENTS_MAX_BYTES ||
+      tasks.has(item.task);
+    if (full && current.length > 0) {
+      requests.push(current);
+      current = [];
+      bytes = 0;
+      tasks.clear();
+    }
+    current.push(item);
+    bytes += item.size;
+    tasks.add(item.task);
+  }
+  if (current.length > 0) requests.push(current);
+  return requests;
 }

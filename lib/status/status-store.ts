@@ -4,42 +4,44 @@ import {
   ConditionalCheckFailedException,
   GetItemCommand,
   PutItemCommand,
-  UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
+import type { ConnectorTask } from '../connector-task';
 import { ConfigurationError, DependencyUnavailableError } from '../errors';
-import { parseJsonOrUndefined } from '../json';
 import { taskKey, type TaskRef } from '../task-ref';
-import { statusChangeDetailSchema, type StatusChangeDetail } from './status-event';
 
-/** What we remember per task: the last status and the changes not yet known to be published. */
+/** What the observer needs to decide whether a status is new: small, read on every observation. */
 export interface StoredStatus {
   readonly status: string;
-  /** Incremented on every change; every write is conditioned on it. */
+  /** The sequence number of the last committed change; every write is conditioned on it. */
   readonly version: number;
   readonly taskName: string | null;
   readonly observedAt: string;
-  /** Events committed with their change and not yet confirmed by EventBridge, oldest first. */
-  readonly pending: readonly StatusChangeDetail[];
+}
+
+/**
+ * One committed change: the whole item written for it. The table's stream carries this item to
+ * the consumer, which turns it into the event, so it holds everything the event needs and
+ * nothing that grows with the number of changes.
+ */
+export interface StatusChange extends StoredStatus {
+  readonly previousStatus: string | null;
+  /** The task as observed; null when it disappeared upstream. */
+  readonly task: ConnectorTask | null;
 }
 
 export interface StatusStore {
+  /** Consistent read of the stored status. */
   get(ref: TaskRef): Promise<StoredStatus | undefined>;
+  /** Consistent reads of many tasks, keyed by `partitionKey`. */
   getMany(refs: readonly TaskRef[]): Promise<Map<string, StoredStatus>>;
-  /** Writes `next` if the stored version is still `expectedVersion`; false when someone else won. */
-  commitChange(
-    ref: TaskRef,
-    expectedVersion: number | undefined,
-    next: StoredStatus,
-  ): Promise<boolean>;
-  /** Replaces the pending list if the version is unchanged; false otherwise (then the next observer republishes, same ids). */
-  replacePending(
-    ref: TaskRef,
-    version: number,
-    pending: readonly StatusChangeDetail[],
-  ): Promise<boolean>;
+  /**
+   * Writes `change` if the stored version is still `change.version - 1` (no item for version 1);
+   * false when another observer committed first.
+   */
+  commitChange(ref: TaskRef, change: StatusChange): Promise<boolean>;
   /** Tasks of an instance this service has a status for, with that status (for discovery). */
   listByInstance(
     projectId: string,
@@ -49,20 +51,26 @@ export interface StatusStore {
 
 /** Global secondary index over `instanceKey`: finds the tasks we know of an instance. */
 export const BY_INSTANCE_INDEX = 'byInstance';
+/** Every task item's partition key starts with this; other items (idempotency records) do not. */
+export const TASK_KEY_PREFIX = 'TASK#';
 const MAX_QUERY_PAGES = 100;
 const BATCH_GET_LIMIT = 100;
 const MAX_UNPROCESSED_ROUNDS = 5;
+/** Reads fetch what a decision needs, never the stored task (up to 64 KiB). */
+const DECISION_ATTRIBUTES = {
+  ProjectionExpression: 'pk, #status, #version, taskName, observedAt',
+  ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
+};
 
-const itemSchema = z.object({
+const storedStatusItemSchema = z.object({
   status: z.object({ S: z.string().min(1) }),
-  version: z.object({ N: z.string().regex(/^\d+$/) }),
+  version: z.object({ N: z.string().regex(/^[1-9]\d{0,14}$/) }),
   taskName: z.union([z.object({ S: z.string() }), z.object({ NULL: z.literal(true) })]).optional(),
   observedAt: z.object({ S: z.string() }),
-  pending: z.object({ L: z.array(z.object({ S: z.string() })) }).optional(),
 });
 
 export function partitionKey(ref: TaskRef): string {
-  return `TASK#${taskKey(ref)}`;
+  return `${TASK_KEY_PREFIX}${taskKey(ref)}`;
 }
 
 export class DynamoDbStatusStore implements StatusStore {
@@ -78,6 +86,7 @@ export class DynamoDbStatusStore implements StatusStore {
           TableName: this.tableName,
           Key: { pk: { S: partitionKey(ref) } },
           ConsistentRead: true,
+          ...DECISION_ATTRIBUTES,
         }),
       ),
     );
@@ -98,7 +107,9 @@ export class DynamoDbStatusStore implements StatusStore {
         const output = await this.call(() =>
           this.client.send(
             new BatchGetItemCommand({
-              RequestItems: { [this.tableName]: { Keys: requested, ConsistentRead: true } },
+              RequestItems: {
+                [this.tableName]: { Keys: requested, ConsistentRead: true, ...DECISION_ATTRIBUTES },
+              },
             }),
           ),
         );
@@ -112,46 +123,30 @@ export class DynamoDbStatusStore implements StatusStore {
     return found;
   }
 
-  async commitChange(
-    ref: TaskRef,
-    expectedVersion: number | undefined,
-    next: StoredStatus,
-  ): Promise<boolean> {
+  async commitChange(ref: TaskRef, change: StatusChange): Promise<boolean> {
     const condition =
-      expectedVersion === undefined
+      change.version === 1
         ? { ConditionExpression: 'attribute_not_exists(pk)' }
         : {
             ConditionExpression: '#version = :expected',
             ExpressionAttributeNames: { '#version': 'version' },
-            ExpressionAttributeValues: { ':expected': { N: String(expectedVersion) } },
+            ExpressionAttributeValues: { ':expected': { N: String(change.version - 1) } },
           };
-    return this.conditional(() =>
-      this.client.send(
-        new PutItemCommand({ TableName: this.tableName, Item: toItem(ref, next), ...condition }),
-      ),
-    );
-  }
-
-  async replacePending(
-    ref: TaskRef,
-    version: number,
-    pending: readonly StatusChangeDetail[],
-  ): Promise<boolean> {
-    return this.conditional(() =>
-      this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: { pk: { S: partitionKey(ref) } },
-          UpdateExpression: pending.length > 0 ? 'SET #pending = :pending' : 'REMOVE #pending',
-          ConditionExpression: '#version = :version',
-          ExpressionAttributeNames: { '#pending': 'pending', '#version': 'version' },
-          ExpressionAttributeValues: {
-            ':version': { N: String(version) },
-            ...(pending.length > 0 ? { ':pending': pendingAttribute(pending) } : {}),
-          },
-        }),
-      ),
-    );
+    try {
+      await this.call(() =>
+        this.client.send(
+          new PutItemCommand({
+            TableName: this.tableName,
+            Item: toItem(ref, change),
+            ...condition,
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   async listByInstance(
@@ -185,16 +180,6 @@ export class DynamoDbStatusStore implements StatusStore {
     return tasks;
   }
 
-  private async conditional(write: () => Promise<unknown>): Promise<boolean> {
-    try {
-      await this.call(write);
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
-  }
-
   /** Translates SDK exceptions into our error model; conditional failures pass through. */
   private async call<T>(operation: () => Promise<T>): Promise<T> {
     try {
@@ -212,40 +197,35 @@ export class DynamoDbStatusStore implements StatusStore {
   }
 }
 
-function pendingAttribute(pending: readonly StatusChangeDetail[]): AttributeValue {
-  return { L: pending.map((detail) => ({ S: JSON.stringify(detail) })) };
+function nullableString(value: string | null): AttributeValue {
+  return value === null ? { NULL: true } : { S: value };
 }
 
-function toItem(ref: TaskRef, state: StoredStatus): Record<string, AttributeValue> {
+/** The item of a committed change; the stream consumer reads it back (lib/status/status-stream.ts). */
+export function toItem(ref: TaskRef, change: StatusChange): Record<string, AttributeValue> {
   return {
     pk: { S: partitionKey(ref) },
     projectId: { S: ref.projectId },
     instanceId: { S: ref.instanceId },
     taskId: { S: ref.taskId },
     instanceKey: { S: `${ref.projectId}/${ref.instanceId}` },
-    status: { S: state.status },
-    version: { N: String(state.version) },
-    taskName: state.taskName === null ? { NULL: true } : { S: state.taskName },
-    observedAt: { S: state.observedAt },
-    ...(state.pending.length > 0 ? { pending: pendingAttribute(state.pending) } : {}),
+    status: { S: change.status },
+    version: { N: String(change.version) },
+    taskName: nullableString(change.taskName),
+    observedAt: { S: change.observedAt },
+    previousStatus: nullableString(change.previousStatus),
+    task: nullableString(change.task === null ? null : JSON.stringify(change.task)),
   };
 }
 
 function fromItem(item: Record<string, AttributeValue>): StoredStatus {
-  const parsed = itemSchema.safeParse(item);
+  const parsed = storedStatusItemSchema.safeParse(item);
   if (!parsed.success) throw new DependencyUnavailableError('Amazon DynamoDB (unreadable item)');
-  const { status, version, taskName, observedAt, pending } = parsed.data;
+  const { status, version, taskName, observedAt } = parsed.data;
   return {
     status: status.S,
     version: Number(version.N),
     taskName: taskName && 'S' in taskName ? taskName.S : null,
     observedAt: observedAt.S,
-    pending: (pending?.L ?? []).map((entry) => {
-      const detail = statusChangeDetailSchema.safeParse(parseJsonOrUndefined(entry.S));
-      if (!detail.success) {
-        throw new DependencyUnavailableError('Amazon DynamoDB (unreadable pending event)');
-      }
-      return detail.data;
-    }),
   };
 }

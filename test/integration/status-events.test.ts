@@ -1,6 +1,7 @@
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { systemClock } from '../../lib/clock';
-import { EventBridgePublisher } from '../../lib/status/event-publisher';
+import { EventBridgePublisher, PUT_EVENTS_MAX_BYTES } from '../../lib/status/event-publisher';
 import {
   DELETED_STATUS,
   EVENT_DETAIL_TYPE,
@@ -9,8 +10,11 @@ import {
   statusEventId,
   type StatusChangeDetail,
 } from '../../lib/status/status-event';
-import { partitionKey } from '../../lib/status/status-store';
+import { partitionKey, type StatusStore } from '../../lib/status/status-store';
+import { TaskObserver } from '../../lib/task-observer';
+import type { TaskRef } from '../../lib/task-ref';
 import { exampleTask } from '../simulator/huawei-dms-simulator';
+import { createEventSink, drainEvents, uniqueName } from '../support/aws-resources';
 import { flakyEventBridge, type FlakyEventBridge } from '../support/flaky-event-bridge';
 import {
   INSTANCE_ID,
@@ -18,6 +22,7 @@ import {
   TASK,
   TASK_ID,
   startHarness,
+  streamDelivery,
   type Harness,
   type HarnessOptions,
 } from '../support/harness';
@@ -39,7 +44,7 @@ async function baseline(harness: Harness): Promise<void> {
   await harness.events();
 }
 
-async function storedItem(harness: Harness) {
+async function storedItem(harness: Harness): Promise<Record<string, unknown>> {
   const output = await harness.aws.clients.dynamoDb.send(
     new GetItemCommand({
       TableName: harness.aws.tableName,
@@ -47,7 +52,50 @@ async function storedItem(harness: Harness) {
       ConsistentRead: true,
     }),
   );
-  return output.Item;
+  return output.Item ?? {};
+}
+
+const OTHER_TASK = '194917d0-dddd-4bbb-8ccc-0123456789ab';
+const OTHER: TaskRef = { ...TASK, taskId: OTHER_TASK };
+const FLAPS = [
+  'PAUSED',
+  'RUNNING',
+  'WAITING',
+  'RUNNING',
+  'PAUSED',
+  'RESTARTING',
+  'RUNNING',
+  'PAUSED',
+  'RUNNING',
+  'WAITING',
+];
+const LARGE_TASKS = Array.from(
+  { length: 8 },
+  (_, i) => `194917d0-eeee-4bbb-8ccc-0000000000${String(i).padStart(2, '0')}`,
+);
+/** Everything a task item holds: no attribute that grows with changes or outages. */
+const ITEM_ATTRIBUTES = [
+  'instanceId',
+  'instanceKey',
+  'observedAt',
+  'pk',
+  'previousStatus',
+  'projectId',
+  'status',
+  'task',
+  'taskId',
+  'taskName',
+  'version',
+];
+
+/** A task whose normalized form is about 58 KB (its topic list), as the issue measured. */
+function largeTask(status: string, id = TASK_ID): Record<string, unknown> {
+  const topics = Array.from({ length: 2_900 }, (_, i) => `topic-${String(i).padStart(12, '0')}`);
+  return exampleTask({ id, status, topics: topics.join(',') });
+}
+
+function pathOf(taskId: string): Record<string, string> {
+  return { project_id: PROJECT_ID, instance_id: INSTANCE_ID, task_id: taskId };
 }
 
 afterAll(async () => {
@@ -102,7 +150,7 @@ describe('status change events', () => {
     expect(await harness.events()).toEqual([]);
   });
 
-  it('delivers exactly one distinct eventId when 10 observers see the same change at once', async () => {
+  it('delivers exactly one event when 10 observers see the same change at once', async () => {
     const harness = await setup();
     await baseline(harness);
     harness.simulator.setTaskStatus(PROJECT_ID, INSTANCE_ID, TASK_ID, 'PAUSED');
@@ -110,47 +158,44 @@ describe('status change events', () => {
     const responses = await Promise.all(Array.from({ length: 10 }, () => harness.http()));
 
     expect(responses.map((r) => r.statusCode)).toEqual(Array(10).fill(200));
-    const ids = new Set((await harness.events()).map((e) => e.detail.eventId));
-    expect([...ids]).toEqual([statusEventId(TASK, 2)]);
+    const delivered = (await harness.events()).map((e) => e.detail.eventId);
+    expect(delivered).toEqual([statusEventId(TASK, 2)]);
   });
 
-  it('republishes the same eventId on the next observation when PutEvents failed after the state write', async () => {
-    const events = flakyEventBridge();
-    const harness = await setup({ overrides: { eventBridge: events.client } });
+  it('answers every read while EventBridge is down, then delivers each change once in order', async () => {
+    const harness = await setup();
     await baseline(harness);
-    harness.simulator.setTaskStatus(PROJECT_ID, INSTANCE_ID, TASK_ID, 'PAUSED');
-    events.failNextCalls(3); // every attempt of this observation's publish
+    harness.simulator.putTask(PROJECT_ID, INSTANCE_ID, largeTask('PAUSED'));
+    harness.eventBridge.outage(true);
 
-    await harness.http();
-    const lost = await harness.events();
-    const markerAfterFailure = (await storedItem(harness))?.pending;
-    await harness.http();
+    const statuses: number[] = [];
+    for (const status of FLAPS) {
+      harness.simulator.setTaskStatus(PROJECT_ID, INSTANCE_ID, TASK_ID, status);
+      statuses.push((await harness.http()).statusCode!);
+      expect((await harness.deliver()).blocked).toBe(true);
+    }
+    harness.eventBridge.outage(false);
 
-    expect(lost).toEqual([]);
-    expect(markerAfterFailure?.L).toHaveLength(1);
-    const delivered = await harness.events();
-    expect(delivered.map((e) => e.detail.eventId)).toEqual([statusEventId(TASK, 2)]);
-    expect((await storedItem(harness))?.pending).toBeUndefined();
-  });
-
-  it('keeps both transitions when the task changes again while an event is still pending', async () => {
-    const events = flakyEventBridge();
-    const harness = await setup({ overrides: { eventBridge: events.client } });
-    await baseline(harness);
-    harness.simulator.setTaskStatus(PROJECT_ID, INSTANCE_ID, TASK_ID, 'PAUSED');
-    events.failNextCalls(3);
-    await harness.http();
-    harness.simulator.setTaskStatus(PROJECT_ID, INSTANCE_ID, TASK_ID, 'RUNNING');
-
-    await harness.http();
-
+    expect(statuses).toEqual(Array(FLAPS.length).fill(200));
     const delivered = (await harness.events()).map((e) => e.detail);
-    expect(delivered.map((d) => [d.previousStatus, d.status]).sort()).toEqual([
-      ['PAUSED', 'RUNNING'],
-      ['RUNNING', 'PAUSED'],
+    expect(delivered.map((d) => [d.sequence, d.status])).toEqual(
+      FLAPS.map((status, i) => [i + 2, status]),
+    );
+    expect(Object.keys(await storedItem(harness)).sort()).toEqual(ITEM_ATTRIBUTES);
+  });
+
+  it('delivers the change of a task observed once during an outage and never again', async () => {
+    const harness = await setup();
+    harness.eventBridge.outage(true);
+    await harness.http();
+    await harness.deliver();
+
+    harness.eventBridge.outage(false);
+
+    expect((await harness.events()).map((e) => [e.detail.sequence, e.detail.status])).toEqual([
+      [1, 'RUNNING'],
     ]);
   });
-
   it('emits exactly one deletion event for a deleted task, however often it is polled', async () => {
     const harness = await setup();
     await baseline(harness);
@@ -181,7 +226,7 @@ describe('status change events', () => {
 
     expect(response.statusCode).toBe(404);
     expect(await harness.events()).toEqual([]);
-    expect(await storedItem(harness)).toBeUndefined();
+    expect(await storedItem(harness)).toEqual({});
   });
 
   it('changes nothing and emits nothing when the upstream response violates the contract', async () => {
@@ -198,12 +243,205 @@ describe('status change events', () => {
   });
 });
 
+describe('races between observers', () => {
+  /** A store whose next commit waits until released, after the observer decided on what it read. */
+  function gatedStore(store: StatusStore) {
+    let reached!: () => void;
+    const atGate = new Promise<void>((resolve) => (reached = resolve));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let gated = true;
+    const wrapped: StatusStore = {
+      get: (ref) => store.get(ref),
+      getMany: (refs) => store.getMany(refs),
+      listByInstance: (p, i) => store.listByInstance(p, i),
+      async commitChange(ref, change) {
+        if (gated) {
+          gated = false;
+          reached();
+          await gate;
+        }
+        return store.commitChange(ref, change);
+      },
+    };
+    return { store: wrapped, atGate, release };
+  }
+
+  function observerWith(harness: Harness, store: StatusStore): TaskObserver {
+    const { dms, clock, logger, metrics, tracing, upstreamOutcomes } = harness.container;
+    return new TaskObserver({ dms, store, clock, logger, metrics, tracing, upstreamOutcomes });
+  }
+
+  const CALL = { deadline: Date.now() + 60_000 };
+
+  it('re-decides after losing the write, so two different statuses both become events', async () => {
+    const harness = await setup();
+    await baseline(harness);
+    const gated = gatedStore(harness.container.store);
+    harness.simulator.setTaskStatus(PROJECT_ID, INSTANCE_ID, TASK_ID, 'PAUSED');
+    const slow = observerWith(harness, gated.store).observe(TASK, { deadline: CALL.deadline });
+    await gated.atGate;
+    harness.simulator.setTaskStatus(PROJECT_ID, INSTANCE_ID, TASK_ID, 'WAITING');
+    await harness.http();
+
+    gated.release();
+    const late = await slow;
+
+    expect(late).toMatchObject({ statusChanged: true, previousStatus: 'WAITING' });
+    const chain = (await harness.events()).map((e) => e.detail);
+    expect(chain.map((d) => [d.sequence, d.previousStatus, d.status])).toEqual([
+      [2, 'RUNNING', 'WAITING'],
+      [3, 'WAITING', 'PAUSED'],
+    ]);
+  });
+
+  it('records nothing more when the winner already recorded the same status', async () => {
+    const harness = await setup();
+    await baseline(harness);
+    const gated = gatedStore(harness.container.store);
+    harness.simulator.setTaskStatus(PROJECT_ID, INSTANCE_ID, TASK_ID, 'PAUSED');
+    const slow = observerWith(harness, gated.store).observe(TASK, CALL);
+    await gated.atGate;
+    await harness.http();
+
+    gated.release();
+    const late = await slow;
+
+    expect(late).toMatchObject({ statusChanged: false, previousStatus: 'PAUSED' });
+    expect((await harness.events()).map((e) => e.detail.sequence)).toEqual([2]);
+  });
+
+  it('keeps one first observation when two observers both found no stored status', async () => {
+    const harness = await setup();
+    const gated = gatedStore(harness.container.store);
+    const slow = observerWith(harness, gated.store).observe(TASK, CALL);
+    await gated.atGate;
+    harness.simulator.setTaskStatus(PROJECT_ID, INSTANCE_ID, TASK_ID, 'PAUSED');
+    await harness.http();
+
+    gated.release();
+    await slow;
+
+    const chain = (await harness.events()).map((e) => e.detail);
+    expect(chain.map((d) => [d.sequence, d.previousStatus, d.status])).toEqual([
+      [1, null, 'PAUSED'],
+      [2, 'PAUSED', 'RUNNING'],
+    ]);
+  });
+});
+
+describe('stream consumer', () => {
+  it('hands back only the undelivered record and redelivers from it, in order', async () => {
+    const harness = await setup();
+    harness.simulator.putTask(PROJECT_ID, INSTANCE_ID, exampleTask({ id: OTHER_TASK }));
+    await harness.http();
+    await harness.http(pathOf(OTHER_TASK));
+    harness.eventBridge.rejectEntriesOnce([1]);
+    harness.eventBridge.failNextCalls(0);
+
+    const first = await harness.deliver();
+
+    expect(first).toMatchObject({ blocked: false, accepted: 2 });
+    expect(harness.eventBridge.calls).toEqual([
+      [statusEventId(TASK, 1), statusEventId(OTHER, 1)],
+      [statusEventId(OTHER, 1)],
+    ]);
+    expect((await harness.events()).map((e) => e.detail.taskId).sort()).toEqual(
+      [TASK_ID, OTHER_TASK].sort(),
+    );
+  });
+
+  it('returns the first record it could not deliver, and the next delivery resumes there', async () => {
+    const harness = await setup();
+    harness.simulator.putTask(PROJECT_ID, INSTANCE_ID, exampleTask({ id: OTHER_TASK }));
+    await harness.http();
+    await harness.http(pathOf(OTHER_TASK));
+    harness.eventBridge.outage(true);
+    const refused = await harness.deliver();
+    harness.eventBridge.outage(false);
+
+    const resumed = await harness.deliver();
+
+    expect(refused).toMatchObject({ blocked: true, accepted: 0 });
+    expect(resumed).toMatchObject({ blocked: false, accepted: 2 });
+    const delivered = (await harness.events()).map((e) => e.detail.eventId);
+    expect(delivered).toEqual([statusEventId(TASK, 1), statusEventId(OTHER, 1)]);
+  });
+
+  it('keeps each PutEvents request within 256 KB and one event per task', async () => {
+    const harness = await setup();
+    const refs = LARGE_TASKS.map((taskId) => ({ ...TASK, taskId }));
+    for (const ref of refs) {
+      harness.simulator.putTask(PROJECT_ID, INSTANCE_ID, largeTask('RUNNING', ref.taskId));
+      await harness.http(pathOf(ref.taskId));
+    }
+
+    await harness.deliver();
+
+    const sizes = harness.eventBridge.requestBytes;
+    expect(sizes.length).toBeGreaterThan(1);
+    for (const size of sizes) expect(size).toBeLessThanOrEqual(PUT_EVENTS_MAX_BYTES);
+    expect((await harness.events()).map((e) => e.detail.taskId)).toEqual(LARGE_TASKS);
+  });
+
+  it('sets aside a task item that cannot become an event and delivers the others', async () => {
+    const harness = await setup();
+    await harness.aws.clients.dynamoDb.send(
+      new PutItemCommand({
+        TableName: harness.aws.tableName,
+        Item: { pk: { S: partitionKey({ ...TASK, taskId: OTHER_TASK }) }, status: { N: '1' } },
+      }),
+    );
+    await harness.http();
+
+    const result = await harness.deliver();
+
+    expect(result).toMatchObject({ blocked: false, accepted: 2 });
+    expect((await harness.events()).map((e) => e.detail.eventId)).toEqual([statusEventId(TASK, 1)]);
+    const setAside = await harness.aws.clients.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: harness.aws.failureQueueUrl, MaxNumberOfMessages: 10 }),
+    );
+    expect(setAside.Messages?.map((m) => JSON.parse(m.Body!) as unknown)).toEqual([
+      expect.objectContaining({
+        kind: 'unpublishable-status-record',
+        problem: 'the task item is malformed',
+        sequenceNumber: expect.stringMatching(/^\d+$/),
+      }),
+    ]);
+  });
+
+  it('delivers everything written while the bus did not exist once it does', async () => {
+    const harness = await setup();
+    const busName = uniqueName('late-bus');
+    const late = streamDelivery(harness.aws, { eventBusName: busName });
+    for (const status of FLAPS.slice(0, 3)) {
+      harness.simulator.setTaskStatus(PROJECT_ID, INSTANCE_ID, TASK_ID, status);
+      expect((await harness.http()).statusCode).toBe(200);
+    }
+    const refused = await late.pump.drain();
+    const sink = await createEventSink(harness.aws.clients, {
+      busName,
+      queueName: uniqueName('late-events'),
+      ruleName: uniqueName('late-rule'),
+    });
+
+    const resumed = await late.pump.drain();
+
+    expect(refused.blocked).toBe(true);
+    expect(resumed).toMatchObject({ blocked: false, accepted: 3 });
+    const delivered = await drainEvents(harness.aws.clients, sink);
+    expect(delivered.map((e) => [e.detail.sequence, e.detail.status])).toEqual(
+      FLAPS.slice(0, 3).map((status, i) => [i + 1, status]),
+    );
+  });
+});
+
 describe('EventBridgePublisher', () => {
-  function detail(n: number): StatusChangeDetail {
+  function detail(n: number, ref: TaskRef = TASK): StatusChangeDetail {
     return {
-      eventId: statusEventId(TASK, n),
+      eventId: statusEventId(ref, n),
       sequence: n,
-      ...TASK,
+      ...ref,
       taskName: 'task',
       previousStatus: 'RUNNING',
       status: 'PAUSED',
@@ -228,15 +466,23 @@ describe('EventBridgePublisher', () => {
     return { harness, events, publisher };
   }
 
+  const tasks = (n: number) =>
+    Array.from({ length: n }, (_, i) =>
+      detail(1, {
+        ...TASK,
+        taskId: `194917d0-${String(i).padStart(4, '0')}-4bbb-8ccc-0123456789ab`,
+      }),
+    );
+
   it('resends only the entries that failed in a partial PutEvents failure', async () => {
     const { harness, events, publisher } = await publisherSetup();
-    const details = [1, 2, 3].map(detail);
+    const details = tasks(3);
     events.rejectEntriesOnce([1]);
 
-    const outcome = await publisher.publish(details);
+    const outcome = await publisher.publishInOrder(details);
 
     expect(events.calls).toEqual([details.map((d) => d.eventId), [details[1]!.eventId]]);
-    expect(outcome.failed).toEqual([]);
+    expect(outcome.firstUndelivered).toBeUndefined();
     const delivered = (await harness.events()).map((e) => e.detail.eventId).sort();
     expect(delivered).toEqual(details.map((d) => d.eventId).sort());
   });
@@ -244,24 +490,31 @@ describe('EventBridgePublisher', () => {
   it('sends at most ten entries per PutEvents call', async () => {
     const { events, publisher } = await publisherSetup();
 
-    await publisher.publish(Array.from({ length: 23 }, (_, i) => detail(i + 1)));
+    await publisher.publishInOrder(tasks(23));
 
     expect(events.calls.map((c) => c.length)).toEqual([10, 10, 3]);
   });
 
-  it('returns what still fails after its retries, so it stays pending', async () => {
+  it('sends the changes of one task one request after the other, in sequence order', async () => {
+    const { events, publisher } = await publisherSetup();
+
+    await publisher.publishInOrder([detail(1), detail(2), detail(3)]);
+
+    expect(events.calls).toEqual([1, 2, 3].map((n) => [statusEventId(TASK, n)]));
+  });
+
+  it('stops at the first event still failing after its retries and names it', async () => {
     const { events, publisher } = await publisherSetup();
     events.failNextCalls(3);
 
-    const outcome = await publisher.publish([detail(1)]);
+    const outcome = await publisher.publishInOrder([detail(1), detail(2)]);
 
-    expect(outcome.failed.map((d) => d.eventId)).toEqual([statusEventId(TASK, 1)]);
-    expect(events.calls).toHaveLength(3);
+    expect(outcome.firstUndelivered).toBe(0);
+    expect(events.calls).toEqual(Array(3).fill([statusEventId(TASK, 1)]));
   });
 });
 
 describe('scheduled poll', () => {
-  const OTHER_TASK = '194917d0-bbbb-4bbb-8ccc-0123456789ab';
   const BROKEN_TASK = '194917d0-cccc-4bbb-8ccc-0123456789ab';
 
   it('checks the other tasks and reports the failure when one task fails upstream', async () => {

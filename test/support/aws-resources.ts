@@ -1,7 +1,9 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import {
   CreateEventBusCommand,
   EventBridgeClient,
+  PutEventsCommand,
   PutRuleCommand,
   PutTargetsCommand,
 } from '@aws-sdk/client-eventbridge';
@@ -30,6 +32,7 @@ export function awsClients() {
     dynamoDb: new DynamoDBClient({}),
     eventBridge: new EventBridgeClient({}),
     sqs: new SQSClient({}),
+    streams: new DynamoDBStreamsClient({}),
   };
 }
 
@@ -64,12 +67,17 @@ export async function rotateSecret(
   );
 }
 
-/** The status table as serverless.yml defines it (key, index), on demand. */
+export interface StatusTable {
+  readonly tableName: string;
+  readonly streamArn: string;
+}
+
+/** The status table as serverless.yml defines it (key, index, stream), on demand. */
 export async function createStatusTable(
   clients: AwsClients,
   tableName = uniqueName('connector-status'),
-): Promise<string> {
-  await clients.dynamoDb.send(
+): Promise<StatusTable> {
+  const output = await clients.dynamoDb.send(
     new CreateTableCommand({
       TableName: tableName,
       AttributeDefinitions: [
@@ -85,9 +93,19 @@ export async function createStatusTable(
         },
       ],
       BillingMode: 'PAY_PER_REQUEST',
+      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
     }),
   );
-  return tableName;
+  return { tableName, streamArn: output.TableDescription!.LatestStreamArn! };
+}
+
+/** A plain queue (the stream consumer's failure queue in tests); returns its URL. */
+export async function createQueue(
+  clients: AwsClients,
+  name = uniqueName('queue'),
+): Promise<string> {
+  const output = await clients.sqs.send(new CreateQueueCommand({ QueueName: name }));
+  return output.QueueUrl!;
 }
 
 export interface EventSink {
@@ -134,16 +152,40 @@ export interface DeliveredEvent {
   readonly detail: Record<string, unknown> & { eventId: string; status: string };
 }
 
-/** Drains the queue until it has been empty for `quietMs` (bounded by `maxMs`). */
+/** Sent through the bus after the events under test: seeing it proves they went through too. */
+export const MARKER_DETAIL_TYPE = 'Test Delivery Marker';
+
+/**
+ * Every event on the sink, in the order received, each delivery counted (no deduplication).
+ * Ends on positive facts, never on a quiet period: a marker event sent through the same bus and
+ * rule after everything else has arrived (moto delivers to the queue within PutEvents), and then
+ * the queue reports no message left.
+ */
 export async function drainEvents(
   clients: AwsClients,
   sink: EventSink,
-  { quietMs = 300, maxMs = 5_000 } = {},
+  { maxMs = 10_000 } = {},
 ): Promise<DeliveredEvent[]> {
+  const marker = randomUUID();
+  await clients.eventBridge.send(
+    new PutEventsCommand({
+      Entries: [
+        {
+          EventBusName: sink.busName,
+          Source: EVENT_SOURCE,
+          DetailType: MARKER_DETAIL_TYPE,
+          Detail: JSON.stringify({ marker }),
+        },
+      ],
+    }),
+  );
   const events: DeliveredEvent[] = [];
+  let markerSeen = false;
   const started = Date.now();
-  let lastReceived = Date.now();
-  while (Date.now() - started < maxMs && Date.now() - lastReceived < quietMs) {
+  for (;;) {
+    if (Date.now() - started > maxMs) {
+      throw new Error(`drainEvents: the marker event did not arrive within ${maxMs} ms`);
+    }
     const output = await clients.sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: sink.queueUrl,
@@ -152,18 +194,35 @@ export async function drainEvents(
       }),
     );
     const messages = output.Messages ?? [];
-    if (messages.length === 0) {
-      await new Promise((r) => setTimeout(r, 50));
+    for (const message of messages) {
+      const event = JSON.parse(message.Body!) as DeliveredEvent;
+      if (event['detail-type'] !== MARKER_DETAIL_TYPE) events.push(event);
+      else if ((event.detail as { marker?: string }).marker === marker) markerSeen = true;
+    }
+    if (messages.length > 0) {
+      await clients.sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: sink.queueUrl,
+          Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+        }),
+      );
       continue;
     }
-    lastReceived = Date.now();
-    for (const message of messages) events.push(JSON.parse(message.Body!) as DeliveredEvent);
-    await clients.sqs.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: sink.queueUrl,
-        Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
-      }),
-    );
+    if (markerSeen && (await queueIsEmpty(clients, sink.queueUrl))) return events;
+    await new Promise((r) => setTimeout(r, 20));
   }
-  return events;
+}
+
+async function queueIsEmpty(clients: AwsClients, queueUrl: string): Promise<boolean> {
+  const output = await clients.sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  const attributes = output.Attributes ?? {};
+  return (
+    attributes.ApproximateNumberOfMessages === '0' &&
+    attributes.ApproximateNumberOfMessagesNotVisible === '0'
+  );
 }

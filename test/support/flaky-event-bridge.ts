@@ -3,13 +3,18 @@ import {
   type PutEventsCommandInput,
   type PutEventsCommandOutput,
 } from '@aws-sdk/client-eventbridge';
+import { putEventsEntrySize } from '../../lib/status/event-publisher';
 
 export interface FlakyEventBridge {
   readonly client: EventBridgeClient;
   /** The eventIds sent in each PutEvents call, in order. */
   readonly calls: string[][];
+  /** The size of each PutEvents call's entries, as EventBridge counts it against its 256 KB. */
+  readonly requestBytes: number[];
   /** The next `count` PutEvents calls fail as a whole (the request never reaches moto). */
   failNextCalls(count: number): void;
+  /** While on, every PutEvents call fails as a whole (EventBridge is down). */
+  outage(on: boolean): void;
   /** In the next call, the entries at `indexes` are not sent and are reported as failed. */
   rejectEntriesOnce(indexes: readonly number[]): void;
 }
@@ -21,6 +26,7 @@ export interface FlakyEventBridge {
 export function flakyEventBridge(): FlakyEventBridge {
   const client = new EventBridgeClient({});
   const calls: string[][] = [];
+  const requestBytes: number[] = [];
   let failCalls = 0;
   let rejectIndexes: readonly number[] = [];
   client.middlewareStack.add(
@@ -29,6 +35,7 @@ export function flakyEventBridge(): FlakyEventBridge {
       const input = args.input as PutEventsCommandInput;
       const entries = input.Entries ?? [];
       calls.push(entries.map((e) => (JSON.parse(e.Detail ?? '{}') as { eventId: string }).eventId));
+      requestBytes.push(entries.reduce((sum, entry) => sum + putEventsEntrySize(entry), 0));
       if (failCalls > 0) {
         failCalls -= 1;
         throw Object.assign(new Error('Simulated EventBridge outage'), {
@@ -61,8 +68,12 @@ export function flakyEventBridge(): FlakyEventBridge {
   return {
     client,
     calls,
+    requestBytes,
     failNextCalls: (count) => {
       failCalls = count;
+    },
+    outage: (on) => {
+      failCalls = on ? Infinity : 0;
     },
     rejectEntriesOnce: (indexes) => {
       rejectIndexes = indexes;

@@ -15,11 +15,16 @@ import {
   awsClients,
   createEventSink,
   createSecret,
+  createQueue,
   createStatusTable,
   drainEvents,
   type AwsClients,
   type EventSink,
 } from './aws-resources';
+import { DynamoDbStreamPump, type DrainResult } from '../../scripts/dynamodb-stream-pump';
+import { createStatusStreamHandler } from '../../lib/status/publish-status-changes';
+import { createStreamConsumerContainer } from '../../lib/status/stream-consumer-container';
+import { flakyEventBridge, type FlakyEventBridge } from './flaky-event-bridge';
 import { httpEvent, lambdaContext } from './lambda';
 import { scanForSecrets } from './secret-leak-guard';
 import { ROTATED_CREDENTIALS, TEMPORARY_CREDENTIALS, TEST_CREDENTIALS } from './test-credentials';
@@ -41,17 +46,58 @@ export interface AwsFixture {
   readonly clients: AwsClients;
   readonly secretId: string;
   readonly tableName: string;
+  readonly streamArn: string;
   readonly sink: EventSink;
+  /** The stream consumer's failure queue (STREAM_FAILURE_QUEUE_URL). */
+  readonly failureQueueUrl: string;
 }
 
 export async function createAwsFixture(credentials = TEST_CREDENTIALS): Promise<AwsFixture> {
   const clients = awsClients();
-  const [secretId, tableName, sink] = await Promise.all([
+  const [secretId, table, sink, failureQueueUrl] = await Promise.all([
     createSecret(clients, credentials),
     createStatusTable(clients),
     createEventSink(clients),
+    createQueue(clients),
   ]);
-  return { clients, secretId, tableName, sink };
+  return { clients, secretId, ...table, sink, failureQueueUrl };
+}
+
+export interface StreamDelivery {
+  /** The consumer's EventBridge client, with outages on demand. */
+  readonly eventBridge: FlakyEventBridge;
+  readonly pump: DynamoDbStreamPump;
+}
+
+/**
+ * The real stream consumer (handler, container, SDK clients against moto) fed by a pump over the
+ * fixture's table stream, as Lambda's event source mapping would feed it.
+ */
+export function streamDelivery(
+  aws: AwsFixture,
+  options: { eventBusName?: string; batchSize?: number } = {},
+): StreamDelivery {
+  const eventBridge = flakyEventBridge();
+  const consumer = createStatusStreamHandler(
+    createStreamConsumerContainer(
+      {
+        EVENT_BUS_NAME: options.eventBusName ?? aws.sink.busName,
+        STREAM_FAILURE_QUEUE_URL: aws.failureQueueUrl,
+      },
+      { eventBridge: eventBridge.client, sqs: aws.clients.sqs, retryDelayMs: 1 },
+    ),
+  );
+  const pump = new DynamoDbStreamPump({
+    client: aws.clients.streams,
+    streamArn: aws.streamArn,
+    consumer: async (event) => {
+      const response = await consumer(event, lambdaContext(60_000, 'statusStream'));
+      scanForSecrets('stream consumer response', response);
+      return response;
+    },
+    ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+  });
+  return { eventBridge, pump };
 }
 
 /** A Secrets Manager client that counts GetSecretValue calls. */
@@ -73,7 +119,11 @@ export interface Harness {
   readonly aws: AwsFixture;
   readonly container: Container;
   readonly env: Record<string, string>;
+  /** The stream consumer's EventBridge client, with outages on demand. */
+  readonly eventBridge: FlakyEventBridge;
   secretFetches(): number;
+  /** Runs the stream consumer over everything committed so far (the event source mapping). */
+  deliver(): Promise<DrainResult>;
   /** Calls the HTTP handler; the response is scanned for secrets. */
   http(
     pathParameters?: Record<string, string | undefined>,
@@ -86,6 +136,7 @@ export interface Harness {
     watchedTasks: string,
     options?: { remainingMs?: number; env?: Record<string, string> },
   ): Promise<ScheduledPollSummary>;
+  /** Delivers the stream, then every event on the sink, each delivery counted. */
   events(): ReturnType<typeof drainEvents>;
   /** Back to the start: no faults, TEST_CREDENTIALS accepted, the example task served, no requests. */
   reset(): void;
@@ -124,18 +175,20 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const container = createContainer(env, {
     secretsManager: secrets.client,
     dynamoDb: aws.clients.dynamoDb,
-    eventBridge: aws.clients.eventBridge,
     ...options.overrides,
   });
   const httpHandler = createGetTaskHandler(container);
   const invokeHandler = createObserveTaskInvocationHandler(container);
+  const delivery = streamDelivery(aws);
 
   return {
     simulator,
     aws,
     container,
     env,
+    eventBridge: delivery.eventBridge,
     secretFetches: secrets.fetches,
+    deliver: () => delivery.pump.drain(),
     async http(
       pathParameters = { project_id: PROJECT_ID, instance_id: INSTANCE_ID, task_id: TASK_ID },
       remainingMs = 6_000,
@@ -170,12 +223,16 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       scanForSecrets('poll summary', summary);
       return summary;
     },
-    events: () => drainEvents(aws.clients, aws.sink),
+    async events() {
+      await delivery.pump.drain();
+      return drainEvents(aws.clients, aws.sink);
+    },
     reset() {
       simulator.clearFaults();
       simulator.setCredentials([TEST_CREDENTIALS]);
       simulator.putTask(PROJECT_ID, INSTANCE_ID, exampleTask({ id: TASK_ID }));
       simulator.clearRequests();
+      delivery.eventBridge.outage(false);
     },
     async stop() {
       await simulator.stop();

@@ -1,0 +1,115 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import type middy from '@middy/core';
+import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { boundaryErrors } from '../boundary-error';
+import { InvalidRequestError } from '../errors';
+import { lambdaHandler } from '../lambda-handler';
+import type { StatusChangeDetail } from './status-event';
+import { readStreamRecord, sequenceNumberOf } from './status-stream';
+import type { StreamConsumerContainer } from './stream-consumer-container';
+
+export type StatusStreamHandler = middy.MiddyfiedHandler<
+  DynamoDBStreamEvent,
+  DynamoDBBatchResponse,
+  Error,
+  Context
+>;
+
+/** What the failure queue receives for a record that can never become an event. */
+export interface UnpublishableRecordMessage {
+  readonly kind: 'unpublishable-status-record';
+  readonly problem: string;
+  readonly eventSourceArn: string | undefined;
+  readonly sequenceNumber: string | undefined;
+  readonly keys: unknown;
+}
+
+/**
+ * The table's stream, delivered by Lambda's event source mapping (one shard's records in order),
+ * becomes EventBridge events, also in order per task. Only undelivered records go back: the
+ * response names the first one not delivered and the mapping retries from there (its bounded
+ * retries end in the on-failure queue). A record that can never become an event goes to the same
+ * queue with its position, instead of blocking the shard for all other tasks.
+ */
+export function createStatusStreamHandler(container: StreamConsumerContainer): StatusStreamHandler {
+  const { logger, metrics, publisher } = container;
+  return lambdaHandler<DynamoDBStreamEvent, DynamoDBBatchResponse>(container)
+    .use(boundaryErrors<DynamoDBStreamEvent, DynamoDBBatchResponse>(logger, metrics))
+    .handler(async (event) => {
+      if (!Array.isArray(event?.Records)) {
+        throw new InvalidRequestError('Not a DynamoDB stream event: Records is missing.');
+      }
+      const records: readonly unknown[] = event.Records;
+      let stopAt = records.length;
+      const changes: { index: number; detail: StatusChangeDetail }[] = [];
+      for (const [index, record] of records.entries()) {
+        const meaning = readStreamRecord(record);
+        if (meaning.kind === 'change') changes.push({ index, detail: meaning.detail });
+        if (meaning.kind !== 'unpublishable') continue;
+        if (!(await setAside(container, record, meaning.problem))) {
+          stopAt = index;
+          break;
+        }
+      }
+
+      const publishable = changes.filter((change) => change.index < stopAt);
+      const outcome = await publisher.publishInOrder(publishable.map((change) => change.detail));
+      if (outcome.firstUndelivered !== undefined) {
+        stopAt = publishable[outcome.firstUndelivered]!.index;
+      }
+      const delivered = publishable.filter((change) => change.index < stopAt).length;
+      metrics.addMetric('EventsPublished', MetricUnit.Count, delivered);
+      if (stopAt === records.length) return { batchItemFailures: [] };
+
+      const itemIdentifier = sequenceNumberOf(records[stopAt]);
+      metrics.addMetric('StreamRecordsReturned', MetricUnit.Count, records.length - stopAt);
+      logger.warn('Status change events not delivered; the stream will redeliver them', {
+        delivered,
+        returned: records.length - stopAt,
+        firstReturned: itemIdentifier,
+        putEventsCalls: outcome.calls,
+      });
+      // Without a position Lambda cannot resume part-way: failing the batch makes it retry all.
+      if (itemIdentifier === undefined) {
+        throw new InvalidRequestError('A stream record has no sequence number.');
+      }
+      return { batchItemFailures: [{ itemIdentifier }] };
+    });
+}
+
+/** Sends an unpublishable record's position to the failure queue; false if that failed too. */
+async function setAside(
+  container: StreamConsumerContainer,
+  record: unknown,
+  problem: string,
+): Promise<boolean> {
+  const candidate = record as {
+    eventSourceARN?: unknown;
+    dynamodb?: { Keys?: unknown };
+  } | null;
+  const message: UnpublishableRecordMessage = {
+    kind: 'unpublishable-status-record',
+    problem,
+    eventSourceArn:
+      typeof candidate?.eventSourceARN === 'string' ? candidate.eventSourceARN : undefined,
+    sequenceNumber: sequenceNumberOf(record),
+    keys: candidate?.dynamodb?.Keys ?? null,
+  };
+  container.logger.error('Stream record cannot become an event; set aside', { ...message });
+  container.metrics.addMetric('StreamRecordsUnpublishable', MetricUnit.Count, 1);
+  try {
+    await container.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: container.config.failureQueueUrl,
+        MessageBody: JSON.stringify(message),
+      }),
+    );
+    return true;
+  } catch (error) {
+    container.logger.error('Could not set the record aside; it will be retried', {
+      error: (error as { name?: string }).name ?? 'Error',
+    });
+    return false;
+  }
+}

@@ -1,0 +1,91 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { z } from 'zod';
+import { parseJsonOrUndefined } from '../json';
+import { instanceIdSchema, projectIdSchema, taskIdSchema } from '../task-ref';
+import { statusChangeDetailSchema, statusEventId, type StatusChangeDetail } from './status-event';
+import { TASK_KEY_PREFIX } from './status-store';
+
+/** The part of a DynamoDB stream record (as Lambda delivers it) this consumer relies on. */
+const streamRecordSchema = z.object({
+  eventName: z.enum(['INSERT', 'MODIFY', 'REMOVE']),
+  dynamodb: z.object({
+    SequenceNumber: z.string().min(1),
+    NewImage: z.record(z.string(), z.unknown()).optional(),
+    OldImage: z.record(z.string(), z.unknown()).optional(),
+  }),
+});
+
+/** A task item as lib/status/status-store.ts `toItem` writes it for a committed change. */
+const taskItemSchema = z.object({
+  pk: z.string().startsWith(TASK_KEY_PREFIX),
+  projectId: projectIdSchema,
+  instanceId: instanceIdSchema,
+  taskId: taskIdSchema,
+  status: z.string().min(1),
+  version: z.number().int().min(1),
+  taskName: z.string().nullable(),
+  observedAt: z.string(),
+  previousStatus: z.string().nullable(),
+  task: z.string().nullable(),
+});
+
+export type StreamRecordMeaning =
+  /** Not a committed status change (another kind of item, a removal, a write of the same version). */
+  | { readonly kind: 'skip' }
+  | { readonly kind: 'change'; readonly detail: StatusChangeDetail }
+  /** A task item that cannot become an event: retrying cannot help. */
+  | { readonly kind: 'unpublishable'; readonly problem: string };
+
+/** The stream's position of a record, when it has one (what batch item failures name). */
+export function sequenceNumberOf(record: unknown): string | undefined {
+  const parsed = streamRecordSchema.shape.dynamodb.shape.SequenceNumber.safeParse(
+    (record as { dynamodb?: { SequenceNumber?: unknown } } | null)?.dynamodb?.SequenceNumber,
+  );
+  return parsed.success ? parsed.data : undefined;
+}
+
+function image(value: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return unmarshall(value as Record<string, AttributeValue>);
+  } catch {
+    return { unreadable: true };
+  }
+}
+
+/**
+ * What one stream record means. Every committed change is an INSERT or MODIFY whose new image
+ * carries a higher version than the old one; the event is built from the new image alone, so the
+ * same record always gives the same event (same eventId), however often it is delivered.
+ */
+export function readStreamRecord(record: unknown): StreamRecordMeaning {
+  const parsed = streamRecordSchema.safeParse(record);
+  if (!parsed.success) return { kind: 'unpublishable', problem: 'not a DynamoDB stream record' };
+  const { eventName, dynamodb } = parsed.data;
+  const next = image(dynamodb.NewImage);
+  if (eventName === 'REMOVE' || !next) return { kind: 'skip' };
+  if (typeof next.pk !== 'string' || !next.pk.startsWith(TASK_KEY_PREFIX)) return { kind: 'skip' };
+
+  const item = taskItemSchema.safeParse(next);
+  if (!item.success) return { kind: 'unpublishable', problem: 'the task item is malformed' };
+  const previousVersion = image(dynamodb.OldImage)?.version;
+  if (typeof previousVersion === 'number' && previousVersion >= item.data.version) {
+    return { kind: 'skip' };
+  }
+
+  const { projectId, instanceId, taskId, version } = item.data;
+  const ref = { projectId, instanceId, taskId };
+  const detail = statusChangeDetailSchema.safeParse({
+    eventId: statusEventId(ref, version),
+    sequence: version,
+    ...ref,
+    taskName: item.data.taskName,
+    previousStatus: item.data.previousStatus,
+    status: item.data.status,
+    observedAt: item.data.observedAt,
+    task: item.data.task === null ? null : parseJsonOrUndefined(item.data.task),
+  });
+  if (!detail.success) return { kind: 'unpublishable', problem: 'the stored change is malformed' };
+  return { kind: 'change', detail: detail.data };
+}
