@@ -42,6 +42,15 @@ export function getAttArnOf(value: unknown): string | undefined {
     : undefined;
 }
 
+/** `{ "Fn::GetAtt": [name, attribute] }` → `name.attribute`; anything else → undefined. */
+export function getAttOf(value: unknown): string | undefined {
+  if (!isObject(value)) return undefined;
+  const getAtt = value['Fn::GetAtt'];
+  return Array.isArray(getAtt) && typeof getAtt[0] === 'string' && typeof getAtt[1] === 'string'
+    ? `${getAtt[0]}.${getAtt[1]}`
+    : undefined;
+}
+
 /** `{ "Ref": name }` → name; anything else → undefined. */
 export function refOf(value: unknown): string | undefined {
   return isObject(value) && typeof value.Ref === 'string' ? value.Ref : undefined;

@@ -12,6 +12,7 @@ import { FUNCTION_ZIP_BUDGET_BYTES } from './bundle-budget';
 import {
   asList,
   getAttArnOf,
+  getAttOf,
   isObject,
   pathsOfString,
   policyStatements,
@@ -25,6 +26,17 @@ import {
 const ROOT = join(__dirname, '..', '..');
 const PACKAGE_TIMEOUT_MS = 180_000;
 const EMULATOR_ENDPOINT = /^(AWS_ENDPOINT_URL(_[A-Z0-9_]+)?|HUAWEICLOUD_ENDPOINT)$/;
+/** The functions serverless.yml defines, by logical id: each must be accounted for below. */
+const FUNCTIONS = [
+  'HttpLambdaFunction',
+  'ScheduledLambdaFunction',
+  'PollWorkerLambdaFunction',
+  'InvokeLambdaFunction',
+  'StatusStreamLambdaFunction',
+];
+/** Those that observe tasks at Huawei (and so read the credentials secret). */
+const OBSERVERS = FUNCTIONS.filter((id) => id !== 'StatusStreamLambdaFunction');
+const STREAM_MAPPING = 'StatusStreamEventSourceMappingDynamodbStatusTable';
 
 let workDir: string;
 let packageDir: string;
@@ -69,6 +81,10 @@ function environmentOf(fn: Resource): Record<string, unknown> {
     property<{ Variables?: Record<string, unknown> } | undefined>(fn, 'Environment')?.Variables ??
     {}
   );
+}
+
+function roleOf(functionId: string): string {
+  return getAttArnOf(property(template.Resources[functionId]!, 'Role')) ?? '(no role)';
 }
 
 function roleStatements(roleId: string) {
@@ -117,7 +133,11 @@ function coldStart(fn: Resource, environment: Record<string, unknown>): unknown 
     }
     process.stdout.write(JSON.stringify(outcome), () => process.exit(0));`;
   const result = run(process.execPath, ['-e', probe, file], {
-    env: { PATH: process.env.PATH, AWS_REGION: 'eu-west-1', ...stringValues(environment) },
+    env: {
+      PATH: process.env.PATH,
+      AWS_REGION: 'eu-west-1',
+      ...stringValues(resolveQueueUrls(environment)),
+    },
     timeout: 30_000,
   });
   try {
@@ -125,6 +145,18 @@ function coldStart(fn: Resource, environment: Record<string, unknown>): unknown 
   } catch {
     throw new Error(`no outcome from the cold start (exit ${result.status}):\n${result.stderr}`);
   }
+}
+
+/** What CloudFormation substitutes for `{ Ref: <queue> }`: the queue's URL. */
+function resolveQueueUrls(environment: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(environment).map(([name, value]) => {
+      const queue = template.Resources[refOf(value) ?? ''];
+      if (queue?.Type !== 'AWS::SQS::Queue') return [name, value];
+      const queueName = property<string>(queue, 'QueueName');
+      return [name, `https://sqs.eu-west-1.amazonaws.com/123456789012/${queueName}`];
+    }),
+  );
 }
 
 function stringValues(record: Record<string, unknown>): Record<string, string> {
@@ -192,6 +224,8 @@ it('every HTTP API route requires AWS_IAM authorization', () => {
 it('every function runs under a role of its own, defined in the template', () => {
   const roles = lambdaFunctions().map(([, fn]) => getAttArnOf(property(fn, 'Role')));
 
+  expect(lambdaFunctions().map(([id]) => id)).toEqual(expect.arrayContaining(FUNCTIONS));
+  expect(lambdaFunctions()).toHaveLength(FUNCTIONS.length);
   expect(roles.map((role) => template.Resources[role ?? '']?.Type)).toEqual(
     roles.map(() => 'AWS::IAM::Role'),
   );
@@ -218,9 +252,8 @@ it('does not create the Huawei secret', () => {
   expect(JSON.stringify(template)).not.toContain('SecretString');
 });
 
-it('names the Huawei secret by ARN only in the function environment and its read grants', () => {
-  const [[, first]] = lambdaFunctions() as [[string, Resource]];
-  const secretArn = String(environmentOf(first).HUAWEICLOUD_SECRET_ID);
+it('names the Huawei secret by ARN only in the observer environments and read grants', () => {
+  const secretArn = String(environmentOf(template.Resources[OBSERVERS[0]!]!).HUAWEICLOUD_SECRET_ID);
   const occurrences = pathsOfString(template, secretArn);
   const elsewhere = occurrences.filter(
     (path) =>
@@ -232,11 +265,28 @@ it('names the Huawei secret by ARN only in the function environment and its read
     .flatMap(({ statement }) => asList(statement.Action));
 
   expect(secretArn).toMatch(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-\w{6}$/);
-  expect(lambdaFunctions().map(([, fn]) => environmentOf(fn).HUAWEICLOUD_SECRET_ID)).toEqual(
-    lambdaFunctions().map(() => secretArn),
-  );
+  expect(
+    OBSERVERS.map((id) => environmentOf(template.Resources[id]!).HUAWEICLOUD_SECRET_ID),
+  ).toEqual(OBSERVERS.map(() => secretArn));
   expect(elsewhere).toEqual([]);
   expect(new Set(grantedActions)).toEqual(new Set(['secretsmanager:GetSecretValue']));
+});
+
+it('the stream consumer is told nothing about Huawei or the table, and may not read the secret', () => {
+  const environment = environmentOf(template.Resources.StatusStreamLambdaFunction!);
+  const secretArn = String(environmentOf(template.Resources[OBSERVERS[0]!]!).HUAWEICLOUD_SECRET_ID);
+  const readsSecret = roleStatements(roleOf('StatusStreamLambdaFunction')).some(({ statement }) =>
+    asList(statement.Resource).includes(secretArn),
+  );
+
+  expect(
+    Object.keys(environment).filter((name) => /^(HUAWEICLOUD_|STATUS_TABLE)/.test(name)),
+  ).toEqual([]);
+  expect(environment).toMatchObject({
+    EVENT_BUS_NAME: 'huawei-dms-connector-status-ci',
+    STREAM_FAILURE_QUEUE_URL: { Ref: 'StreamFailureQueue' },
+  });
+  expect(readsSecret).toBe(false);
 });
 
 it('the status table has point-in-time recovery and on-demand billing', () => {
@@ -412,15 +462,149 @@ it('every bundled handler loads with its deployed environment', () => {
 });
 
 it('every bundled handler fails its cold start with a ConfigurationError naming the variable', () => {
-  const outcomes = lambdaFunctions().map(([id, fn]) => [
-    id,
-    coldStart(fn, { ...environmentOf(fn), HUAWEICLOUD_REGION: 'not a region' }),
-  ]);
+  // A variable each function requires: the Huawei region for observers, the queue for the consumer.
+  const broken = (id: string) =>
+    OBSERVERS.includes(id)
+      ? { name: 'HUAWEICLOUD_REGION', value: 'not a region' }
+      : { name: 'STREAM_FAILURE_QUEUE_URL', value: 'not a queue url' };
+  const outcomes = lambdaFunctions().map(([id, fn]) => {
+    const { name, value } = broken(id);
+    return [id, coldStart(fn, { ...environmentOf(fn), [name]: value })];
+  });
 
   expect(outcomes).toEqual(
     lambdaFunctions().map(([id]) => [
       id,
-      { error: 'ConfigurationError', message: expect.stringContaining('HUAWEICLOUD_REGION') },
+      { error: 'ConfigurationError', message: expect.stringContaining(broken(id).name) },
+    ]),
+  );
+});
+
+it('only the stream consumer may put events on the bus', () => {
+  const publishers = policyStatements(template)
+    .filter(({ statement }) =>
+      asList(statement.Action).some((action) => /^events:(PutEvents|\*)$/.test(String(action))),
+    )
+    .map(({ where, statement }) => ({
+      role: where.split('.')[1],
+      resources: asList(statement.Resource).map(getAttOf),
+    }));
+
+  expect(publishers).toEqual([
+    { role: roleOf('StatusStreamLambdaFunction'), resources: ['StatusEventBus.Arn'] },
+  ]);
+  expect(roleOf('StatusStreamLambdaFunction')).toBe('StatusStreamRole');
+});
+
+it('the status table streams new and old images', () => {
+  const [[, table]] = resourcesOfType(template, 'AWS::DynamoDB::Table') as [[string, Resource]];
+
+  expect(property(table, 'StreamSpecification')).toEqual({ StreamViewType: 'NEW_AND_OLD_IMAGES' });
+});
+
+it('the stream consumer role reads only the table stream, never the table itself', () => {
+  const dynamoDb = roleStatements('StatusStreamRole').filter(({ statement }) =>
+    asList(statement.Action).some((action) => String(action).startsWith('dynamodb:')),
+  );
+
+  expect(
+    dynamoDb.map(({ statement }) => ({
+      actions: [...asList(statement.Action)].sort(),
+      resources: asList(statement.Resource).map(getAttOf),
+    })),
+  ).toEqual([
+    {
+      actions: [
+        'dynamodb:DescribeStream',
+        'dynamodb:GetRecords',
+        'dynamodb:GetShardIterator',
+        'dynamodb:ListStreams',
+      ],
+      resources: ['StatusTable.StreamArn'],
+    },
+  ]);
+});
+
+it('the stream mapping hands back only undelivered records, within bounds, and keeps the rest', () => {
+  const mappings = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').filter(
+    ([, mapping]) => getAttOf(property(mapping, 'EventSourceArn')) === 'StatusTable.StreamArn',
+  );
+  const [[id, mapping]] = mappings as [[string, Resource]];
+  const age = property<number>(mapping, 'MaximumRecordAgeInSeconds');
+  const retries = property<number>(mapping, 'MaximumRetryAttempts');
+  const filters = property<{ Filters: { Pattern: string }[] }>(mapping, 'FilterCriteria');
+  const destination = property<{ OnFailure: { Destination: unknown } }>(
+    mapping,
+    'DestinationConfig',
+  );
+
+  expect(mappings).toHaveLength(1);
+  expect(id).toBe(STREAM_MAPPING);
+  expect(getAttArnOf(property(mapping, 'FunctionName'))).toBe('StatusStreamLambdaFunction');
+  expect(property(mapping, 'StartingPosition')).toBe('TRIM_HORIZON');
+  expect(property(mapping, 'FunctionResponseTypes')).toEqual(['ReportBatchItemFailures']);
+  expect(property(mapping, 'BisectBatchOnFunctionError')).toBe(true);
+  // One batch per shard at a time: each task's changes leave in stream order.
+  expect(property(mapping, 'ParallelizationFactor')).toBe(1);
+  // Bounded (-1 would retry until the record expires, unseen) and, for the age, with time left
+  // within the stream's 24 h retention to redrive what the on-failure queue names.
+  expect(retries).toBeGreaterThanOrEqual(0);
+  expect(age).toBeGreaterThanOrEqual(60);
+  expect(age).toBeLessThanOrEqual(12 * 3600);
+  expect(getAttArnOf(destination.OnFailure.Destination)).toBe('StreamFailureQueue');
+  expect(filters.Filters.map(({ Pattern }) => JSON.parse(Pattern) as unknown)).toEqual([
+    {
+      eventName: ['INSERT', 'MODIFY'],
+      dynamodb: { NewImage: { pk: { S: [{ prefix: 'TASK#' }] } } },
+    },
+  ]);
+});
+
+it('the stream failure queue keeps 14 days, is encrypted, fed by the consumer only, and alarmed', () => {
+  const queue = template.Resources.StreamFailureQueue!;
+  const senders = policyStatements(template)
+    .filter(
+      ({ statement }) =>
+        asList(statement.Action).includes('sqs:SendMessage') &&
+        asList(statement.Resource).some((r) => getAttArnOf(r) === 'StreamFailureQueue'),
+    )
+    .map(({ where }) => where.split('.')[1]);
+  const depthAlarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm').filter(
+    ([, alarm]) =>
+      property(alarm, 'MetricName') === 'ApproximateNumberOfMessagesVisible' &&
+      asList(property(alarm, 'Dimensions')).some(
+        (dimension) =>
+          isObject(dimension) && getAttOf(dimension.Value) === 'StreamFailureQueue.QueueName',
+      ),
+  );
+
+  expect(queue.Type).toBe('AWS::SQS::Queue');
+  expect(property(queue, 'MessageRetentionPeriod')).toBe(1_209_600);
+  expect(property(queue, 'SqsManagedSseEnabled')).toBe(true);
+  expect(senders).toEqual(['StatusStreamRole']);
+  expect(depthAlarms.map(([, alarm]) => property(alarm, 'Threshold'))).toEqual([1]);
+  expect(template.Outputs?.StreamFailureQueueUrl).toMatchObject({
+    Value: { Ref: 'StreamFailureQueue' },
+  });
+});
+
+it('the stream consumer has error and iterator-age alarms', () => {
+  const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm')
+    .filter(([, alarm]) =>
+      asList(property(alarm, 'Dimensions')).some(
+        (dimension) =>
+          isObject(dimension) && refOf(dimension.Value) === 'StatusStreamLambdaFunction',
+      ),
+    )
+    .map(([, alarm]) => ({
+      metric: property(alarm, 'MetricName'),
+      statistic: property(alarm, 'Statistic'),
+    }));
+
+  expect(alarms).toEqual(
+    expect.arrayContaining([
+      { metric: 'Errors', statistic: 'Sum' },
+      { metric: 'IteratorAge', statistic: 'Maximum' },
     ]),
   );
 });
