@@ -1,10 +1,4 @@
-import type {
-  EventBridgeClient,
-  PutEventsCommand,
-  PutEventsCommandOutput,
-  PutEventsRequestEntry,
-  PutEventsResultEntry,
-} from '@aws-sdk/client-eventbridge';
+import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import {
   EventBridgePublisher,
   PUT_EVENTS_MAX_BYTES,
@@ -19,6 +13,7 @@ import {
 } from '../../lib/status/status-event';
 import type { TaskRef } from '../../lib/task-ref';
 import { FakeClock } from '../support/fake-clock';
+import { acceptAll, failing, fakeEventBridge, type Answer } from './fake-event-bridge';
 import { OBSERVED_AT, REF, statusDetail } from './status-fixtures';
 
 describe('putEventsEntrySize', () => {
@@ -174,52 +169,6 @@ describe('packRequests', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-
-type Answer = (entries: readonly PutEventsRequestEntry[]) => Partial<PutEventsCommandOutput>;
-
-const accepted = (_: PutEventsRequestEntry, i: number): PutEventsResultEntry => ({
-  EventId: `id-${i}`,
-});
-const failed: PutEventsResultEntry = {
-  ErrorCode: 'InternalFailure',
-  ErrorMessage: 'Internal failure.',
-};
-
-/** Accepts every entry. */
-const acceptAll: Answer = (entries) => ({ FailedEntryCount: 0, Entries: entries.map(accepted) });
-
-/** Fails the entries whose event ids are listed, accepts the others. */
-function failing(eventIds: readonly string[]): Answer {
-  return (entries) => {
-    const results = entries.map((entry, i) =>
-      eventIds.includes(eventIdOf(entry)) ? failed : accepted(entry, i),
-    );
-    return { FailedEntryCount: results.filter((r) => r.ErrorCode).length, Entries: results };
-  };
-}
-
-function eventIdOf(entry: PutEventsRequestEntry): string {
-  return (JSON.parse(entry.Detail ?? '{}') as StatusChangeDetail).eventId;
-}
-
-/** A stand-in for the EventBridge client: answers each PutEvents in turn, records what it got. */
-function fakeEventBridge(...answers: (Answer | Error)[]) {
-  const requests: PutEventsRequestEntry[][] = [];
-  const client = {
-    send: (command: PutEventsCommand): Promise<Partial<PutEventsCommandOutput>> => {
-      const entries = command.input.Entries ?? [];
-      const answer = answers[Math.min(requests.length, answers.length - 1)] ?? acceptAll;
-      requests.push(entries);
-      return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer(entries));
-    },
-  };
-  return {
-    client: client as unknown as EventBridgeClient,
-    requests,
-    /** The event ids sent, request by request. */
-    sent: () => requests.map((entries) => entries.map(eventIdOf)),
-  };
-}
 
 function setup(
   answers: (Answer | Error)[] = [acceptAll],

@@ -1,0 +1,329 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBStreamEvent } from 'aws-lambda';
+import { createLogger } from '../../lib/logger';
+import { createMetrics } from '../../lib/metrics';
+import { EventBridgePublisher } from '../../lib/status/event-publisher';
+import {
+  createStatusStreamHandler,
+  type UnpublishableRecordMessage,
+} from '../../lib/status/publish-status-changes';
+import { statusEventId } from '../../lib/status/status-event';
+import { partitionKey } from '../../lib/status/status-store';
+import type { StreamConsumerContainer } from '../../lib/status/stream-consumer-container';
+import { createTracing } from '../../lib/tracing';
+import { FakeClock } from '../support/fake-clock';
+import { lambdaContext } from '../support/lambda';
+import { acceptAll, failing, fakeEventBridge, type Answer } from './fake-event-bridge';
+import {
+  EVENT_SOURCE_ARN,
+  OTHER_REF,
+  REF,
+  changeRecord,
+  streamRecord,
+  taskItem,
+} from './status-fixtures';
+
+const FAILURE_QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/status-failures';
+const THIRD_REF = { ...REF, taskId: '3b6b39f2-cccc-4ddd-8eee-23456789abcd' };
+
+/** A stand-in for the SQS client: records SendMessage inputs, or refuses them all. */
+function fakeSqs(refuse: boolean) {
+  const sent: SendMessageCommand['input'][] = [];
+  const client = {
+    send: (command: SendMessageCommand) => {
+      sent.push(command.input);
+      return refuse
+        ? Promise.reject(
+            Object.assign(new Error('queue unavailable'), { name: 'QueueDoesNotExist' }),
+          )
+        : Promise.resolve({ MessageId: `m-${sent.length}` });
+    },
+  };
+  return { client: client as unknown as SQSClient, sent };
+}
+
+function setup(options: { answers?: (Answer | Error)[]; refuseSetAside?: boolean } = {}) {
+  const eventBridge = fakeEventBridge(...(options.answers ?? [acceptAll]));
+  const sqs = fakeSqs(options.refuseSetAside ?? false);
+  const metrics = createMetrics();
+  const addMetric = jest.spyOn(metrics, 'addMetric');
+  const logger = createLogger();
+  const warn = jest.spyOn(logger, 'warn');
+  const container: StreamConsumerContainer = {
+    config: { eventBusName: 'status-events', failureQueueUrl: FAILURE_QUEUE_URL },
+    logger,
+    metrics,
+    tracing: createTracing({}, 'x'),
+    publisher: new EventBridgePublisher({
+      client: eventBridge.client,
+      eventBusName: 'status-events',
+      clock: new FakeClock(),
+    }),
+    sqs: sqs.client,
+  };
+  const handler = createStatusStreamHandler(container);
+  return {
+    eventBridge,
+    sqs,
+    /** The value each metric was given, by name. */
+    metric: (name: string) =>
+      addMetric.mock.calls.filter(([metricName]) => metricName === name).map((call) => call[2]),
+    addMetric,
+    warn,
+    consume: (records: unknown[]) =>
+      handler({ Records: records } as DynamoDBStreamEvent, lambdaContext()),
+    invoke: (event: unknown) => handler(event as DynamoDBStreamEvent, lambdaContext()),
+  };
+}
+
+/** Change `version` of `ref`, at stream position `sequenceNumber`. */
+function change(ref: typeof REF, version: number, sequenceNumber: string) {
+  return changeRecord(
+    {
+      version,
+      status: version === 1 ? 'RUNNING' : 'PAUSED',
+      previousStatus: version === 1 ? null : 'RUNNING',
+    },
+    ref,
+    sequenceNumber,
+  );
+}
+
+/** A task item the consumer can never publish (version 0), at `sequenceNumber`. */
+function malformed(sequenceNumber: string) {
+  const newImage = { ...taskItem({}, THIRD_REF), version: { N: '0' } };
+  return streamRecord('INSERT', { newImage }, sequenceNumber);
+}
+
+/** A Powertools idempotency record in the same table: not a task item. */
+function idempotencyRecord(sequenceNumber: string) {
+  const newImage = marshall({ pk: 'observe#5f3c0c1d6a0b', status: 'INPROGRESS', expiration: 1 });
+  return streamRecord('INSERT', { newImage }, sequenceNumber);
+}
+
+describe('status stream handler: delivery', () => {
+  it('reports no failures when every change was delivered', async () => {
+    const { consume } = setup();
+
+    const response = await consume([change(REF, 1, '1'), change(OTHER_REF, 1, '2')]);
+
+    expect(response).toEqual({ batchItemFailures: [] });
+  });
+
+  it('publishes the changes in stream order', async () => {
+    const { consume, eventBridge } = setup();
+
+    await consume([change(OTHER_REF, 1, '1'), change(REF, 1, '2'), change(REF, 2, '3')]);
+
+    expect(eventBridge.sent().flat()).toEqual([
+      statusEventId(OTHER_REF, 1),
+      statusEventId(REF, 1),
+      statusEventId(REF, 2),
+    ]);
+  });
+
+  it('returns the first undelivered record, by its sequence number', async () => {
+    const { consume } = setup({ answers: [failing([statusEventId(OTHER_REF, 1)])] });
+
+    const response = await consume([
+      change(REF, 1, '11'),
+      idempotencyRecord('12'),
+      change(OTHER_REF, 1, '13'),
+      change(THIRD_REF, 1, '14'),
+    ]);
+
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: '13' }] });
+  });
+
+  it('returns the first record of the batch when nothing could be delivered', async () => {
+    const { consume } = setup({ answers: [new Error('EventBridge down')] });
+
+    const response = await consume([change(REF, 1, '21'), change(OTHER_REF, 1, '22')]);
+
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: '21' }] });
+  });
+
+  it('publishes nothing for records that are not changes', async () => {
+    const { consume, eventBridge } = setup();
+    const removal = streamRecord('REMOVE', { oldImage: taskItem() }, '32');
+
+    const response = await consume([idempotencyRecord('31'), removal]);
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(eventBridge.requests).toEqual([]);
+  });
+
+  it('counts the events published', async () => {
+    const { consume, metric } = setup({ answers: [failing([statusEventId(THIRD_REF, 1)])] });
+
+    await consume([change(REF, 1, '1'), change(OTHER_REF, 1, '2'), change(THIRD_REF, 1, '3')]);
+
+    expect(metric('EventsPublished')).toEqual([2]);
+  });
+
+  it('counts the records handed back to the stream', async () => {
+    const { consume, metric } = setup({ answers: [failing([statusEventId(OTHER_REF, 1)])] });
+
+    await consume([change(REF, 1, '1'), change(OTHER_REF, 1, '2'), idempotencyRecord('3')]);
+
+    expect(metric('StreamRecordsReturned')).toEqual([2]);
+  });
+
+  it('counts no returned records when everything was delivered', async () => {
+    const { consume, metric } = setup();
+
+    await consume([change(REF, 1, '1')]);
+
+    expect(metric('StreamRecordsReturned')).toEqual([]);
+    expect(metric('EventsPublished')).toEqual([1]);
+  });
+});
+
+describe('status stream handler: logs', () => {
+  it('tells how far it got when it hands records back', async () => {
+    const { consume, warn } = setup({ answers: [failing([statusEventId(OTHER_REF, 1)])] });
+
+    await consume([change(REF, 1, '1'), change(OTHER_REF, 1, '2'), idempotencyRecord('3')]);
+
+    expect(warn).toHaveBeenCalledWith(
+      'Status change events not delivered; the stream will redeliver them',
+      { delivered: 1, returned: 2, firstReturned: '2', putEventsCalls: 3 },
+    );
+  });
+
+  it('warns of nothing when everything was delivered', async () => {
+    const { consume, warn } = setup();
+
+    await consume([change(REF, 1, '1')]);
+
+    expect(warn).not.toHaveBeenCalled();
+  });
+});
+
+describe('status stream handler: records that can never become events', () => {
+  it('sets an unpublishable record aside on the failure queue with its position and keys', async () => {
+    const { consume, sqs } = setup();
+
+    await consume([malformed('41')]);
+
+    expect(sqs.sent).toHaveLength(1);
+    expect(sqs.sent[0]!.QueueUrl).toBe(FAILURE_QUEUE_URL);
+    const message = JSON.parse(sqs.sent[0]!.MessageBody!) as UnpublishableRecordMessage;
+    expect(message).toEqual({
+      kind: 'unpublishable-status-record',
+      problem: 'the task item is malformed',
+      eventSourceArn: EVENT_SOURCE_ARN,
+      sequenceNumber: '41',
+      keys: { pk: { S: partitionKey(THIRD_REF) } },
+    });
+  });
+
+  it('goes on past a record it set aside', async () => {
+    const { consume, eventBridge } = setup();
+
+    const response = await consume([
+      change(REF, 1, '51'),
+      malformed('52'),
+      change(OTHER_REF, 1, '53'),
+    ]);
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(eventBridge.sent().flat()).toEqual([statusEventId(REF, 1), statusEventId(OTHER_REF, 1)]);
+  });
+
+  it('sets aside what is not a stream record, without a position', async () => {
+    const { consume, sqs } = setup();
+
+    const response = await consume([null]);
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(JSON.parse(sqs.sent[0]!.MessageBody!)).toEqual({
+      kind: 'unpublishable-status-record',
+      problem: 'not a DynamoDB stream record',
+      keys: null,
+    });
+  });
+
+  it('counts each record set aside', async () => {
+    const { consume, metric } = setup();
+
+    await consume([malformed('61'), malformed('62')]);
+
+    expect(metric('StreamRecordsUnpublishable')).toEqual([1, 1]);
+  });
+
+  it('stops at a record it could not set aside and hands it back', async () => {
+    const { consume } = setup({ refuseSetAside: true });
+
+    const response = await consume([
+      change(REF, 1, '71'),
+      malformed('72'),
+      change(OTHER_REF, 1, '73'),
+    ]);
+
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: '72' }] });
+  });
+
+  it('publishes the changes before a record it could not set aside, and none after it', async () => {
+    const { consume, eventBridge, metric } = setup({ refuseSetAside: true });
+
+    await consume([change(REF, 1, '81'), malformed('82'), change(OTHER_REF, 1, '83')]);
+
+    expect(eventBridge.sent().flat()).toEqual([statusEventId(REF, 1)]);
+    expect(metric('EventsPublished')).toEqual([1]);
+    expect(metric('StreamRecordsReturned')).toEqual([2]);
+  });
+
+  it('sets nothing more aside after a record it could not set aside', async () => {
+    const { consume, sqs } = setup({ refuseSetAside: true });
+
+    await consume([malformed('91'), malformed('92')]);
+
+    expect(sqs.sent).toHaveLength(1);
+  });
+
+  it('fails the whole batch when the record it could not set aside has no position', async () => {
+    const { consume } = setup({ refuseSetAside: true });
+
+    const attempt = consume([change(REF, 1, '95'), { eventName: 'INSERT' }]);
+
+    await expect(attempt).rejects.toMatchObject({
+      name: 'InvalidRequestError',
+      message: 'A stream record has no sequence number.',
+    });
+  });
+});
+
+describe('status stream handler: events that are not stream events', () => {
+  it.each<[string, unknown]>([
+    ['an event without Records', {}],
+    ['an event whose Records is not a list', { Records: { 0: {} } }],
+    ['a null event', null],
+  ])('refuses %s with InvalidRequestError', async (_, event) => {
+    const { invoke } = setup();
+
+    await expect(invoke(event)).rejects.toMatchObject({
+      name: 'InvalidRequestError',
+      message: 'Not a DynamoDB stream event: Records is missing.',
+    });
+  });
+
+  it('reports no failures for an empty batch', async () => {
+    const { consume, eventBridge } = setup();
+
+    const response = await consume([]);
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(eventBridge.requests).toEqual([]);
+  });
+
+  it('counts metrics as counts', async () => {
+    const { consume, addMetric } = setup();
+
+    await consume([change(REF, 1, '1')]);
+
+    expect(addMetric).toHaveBeenCalledWith('EventsPublished', MetricUnit.Count, 1);
+  });
+});
