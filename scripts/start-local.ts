@@ -3,12 +3,15 @@
  *
  * moto_server stands in for AWS (Secrets Manager, DynamoDB, EventBridge, SQS), the Huawei DMS
  * simulator for Huawei Cloud (it verifies every signature), and serverless-offline runs the real
- * handlers from serverless.yml (stage `local`): the HTTP endpoint and the scheduled poller. Demo
- * tasks change status over time; each status-change event is printed as EventBridge delivers it.
- * Ctrl-C stops everything this script started.
+ * handlers from serverless.yml (stage `local`): the HTTP endpoint, the scheduled poller and the
+ * status-stream consumer, which a pump (scripts/dynamodb-stream-pump.ts) feeds from moto's
+ * DynamoDB stream as Lambda's event source mapping would. Demo tasks change status over time;
+ * each status-change event is printed as EventBridge delivers it. Ctrl-C stops everything this
+ * script started.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as delay } from 'node:timers/promises';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { ReceiveMessageCommand, DeleteMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { statusChangeEventSchema } from '../lib/status/status-event';
 import {
@@ -19,10 +22,12 @@ import {
 import {
   awsClients,
   createEventSink,
+  createQueue,
   createSecret,
   createStatusTable,
 } from '../test/support/aws-resources';
 import { startMoto, type RunningMoto } from '../test/support/moto';
+import { DynamoDbStreamPump } from './dynamodb-stream-pump';
 
 const SERVICE = 'huawei-dms-connector-status';
 const STAGE = 'local';
@@ -48,6 +53,8 @@ const SCRIPT: readonly (readonly [taskIndex: number, status: string])[] = [
   [1, 'RUNNING'],
 ];
 const STEP_MS = 45_000;
+/** How often the pump looks for new stream records (Lambda polls a shard about 4 times a second). */
+const STREAM_POLL_MS = 1_000;
 
 const started: { stop(): Promise<void> | void }[] = [];
 // Node 20 is fine for a local run (Lambda runs nodejs22.x); the SDK's notice would only be noise.
@@ -82,11 +89,22 @@ async function main(): Promise<void> {
   });
   log(`Huawei DMS simulator on ${simulator.url} (${DEMO_TASKS.length} demo tasks)`);
 
-  const queueUrl = await createAwsResources();
+  const resources = await createAwsResources();
   const httpPort = Number(process.env.PORT ?? 3000);
-  const offline = startOffline(moto, simulator, httpPort);
+  const lambdaPort = httpPort + 2;
+  const offline = startOffline(moto, simulator, httpPort, resources.failureQueueUrl);
   started.push({ stop: () => stopProcess(offline) });
   await waitForHttp(httpPort, offline);
+  const pump = new DynamoDbStreamPump({
+    client: awsClients().streams,
+    streamArn: resources.streamArn,
+    consumer: (event) => invokeOffline(lambdaPort, `${SERVICE}-${STAGE}-statusStream`, event),
+    region: LOCAL_REGION,
+  });
+  pump.start(STREAM_POLL_MS, (error) =>
+    log(`(stream pump) ${error instanceof Error ? error.message : String(error)}`),
+  );
+  started.push(pump);
 
   const task = DEMO_TASKS[0]!;
   log('');
@@ -101,26 +119,52 @@ async function main(): Promise<void> {
   log('');
 
   void runScript(simulator);
-  await showEvents(queueUrl);
+  await showEvents(resources.eventsQueueUrl);
 }
 
 /** What serverless.yml's local stage expects to find: the names are the template's own. */
-async function createAwsResources(): Promise<string> {
+async function createAwsResources(): Promise<{
+  eventsQueueUrl: string;
+  streamArn: string;
+  failureQueueUrl: string;
+}> {
   const clients = awsClients();
   await createSecret(clients, DEMO_CREDENTIALS, `${SERVICE}-${STAGE}`);
-  await createStatusTable(clients, `${SERVICE}-${STAGE}-status`);
+  const { streamArn } = await createStatusTable(clients, `${SERVICE}-${STAGE}-status`);
+  const failureQueueUrl = await createQueue(clients, `${SERVICE}-${STAGE}-stream-failures`);
   const sink = await createEventSink(clients, {
     busName: `${SERVICE}-${STAGE}`,
     queueName: `${SERVICE}-${STAGE}-events`,
     ruleName: 'show-status-changes',
   });
-  return sink.queueUrl;
+  return { eventsQueueUrl: sink.queueUrl, streamArn, failureQueueUrl };
+}
+
+/**
+ * Invokes a function through serverless-offline's Lambda API (what `aws lambda invoke` would
+ * call); a function error becomes a rejection, so the pump does not move past the records.
+ */
+async function invokeOffline(
+  port: number,
+  functionName: string,
+  event: DynamoDBStreamEvent,
+): Promise<DynamoDBBatchResponse> {
+  const response = await fetch(
+    `http://127.0.0.1:${port}/2015-03-31/functions/${functionName}/invocations`,
+    { method: 'POST', body: JSON.stringify(event) },
+  );
+  const body = (await response.json()) as (DynamoDBBatchResponse & { errorType?: string }) | null;
+  if (!response.ok || response.headers.get('x-amz-function-error') || body?.errorType) {
+    throw new Error(`${functionName} failed: ${body?.errorType ?? response.status}`);
+  }
+  return body ?? { batchItemFailures: [] };
 }
 
 function startOffline(
   moto: RunningMoto,
   simulator: HuaweiDmsSimulator,
   httpPort: number,
+  failureQueueUrl: string,
 ): ChildProcess {
   const child = spawn(
     process.execPath,
@@ -144,6 +188,7 @@ function startOffline(
         HUAWEICLOUD_ENDPOINT: simulator.url,
         HUAWEICLOUD_PROJECT_ID: PROJECT_ID,
         WATCHED_TASKS: `${INSTANCE_ID}/*`,
+        STREAM_FAILURE_QUEUE_URL: failureQueueUrl,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,

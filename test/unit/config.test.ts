@@ -9,7 +9,6 @@ const valid = {
   HUAWEICLOUD_REGION: 'cn-north-4',
   HUAWEICLOUD_PROJECT_ID: PROJECT,
   STATUS_TABLE_NAME: 'connector-status',
-  EVENT_BUS_NAME: 'connector-events',
 };
 
 function configError(env: Record<string, string | undefined>): ConfigurationError {
@@ -62,7 +61,6 @@ describe('loadConfig', () => {
     ['HUAWEICLOUD_PROJECT_ID', 'not-a-project'],
     ['HUAWEICLOUD_PROJECT_ID', ''],
     ['STATUS_TABLE_NAME', undefined],
-    ['EVENT_BUS_NAME', undefined],
     ['UPSTREAM_MAX_ATTEMPTS', '0'],
     ['SECRET_CACHE_TTL_SECONDS', 'soon'],
   ])('names %s when it is %p', (name, value) => {

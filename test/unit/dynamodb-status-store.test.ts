@@ -1,0 +1,274 @@
+import {
+  BatchGetItemCommand,
+  ConditionalCheckFailedException,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import {
+  BY_INSTANCE_INDEX,
+  DynamoDbStatusStore,
+  partitionKey,
+  toItem,
+  type StatusChange,
+} from '../../lib/status/status-store';
+import type { TaskRef } from '../../lib/task-ref';
+
+const TABLE = 'status-table';
+const REF: TaskRef = {
+  projectId: '0f1e2d3c4b5a69788796a5b4c3d2e1f0',
+  instanceId: '59f6d088-1b2c-4d5e-8f90-123456789abc',
+  taskId: '194917d0-aaaa-4bbb-8ccc-0123456789ab',
+};
+const PK = `TASK#${REF.projectId}/${REF.instanceId}/${REF.taskId}`;
+
+function change(version: number, overrides: Partial<StatusChange> = {}): StatusChange {
+  return {
+    status: 'PAUSED',
+    version,
+    taskName: 'orders',
+    observedAt: '2026-11-23T12:00:00.000Z',
+    previousStatus: version === 1 ? null : 'RUNNING',
+    task: null,
+    ...overrides,
+  };
+}
+
+type Answer = (command: unknown) => unknown;
+
+/** A DynamoDB client that records each command and answers from `answers`, in order. */
+function setup(...answers: Answer[]) {
+  const commands: unknown[] = [];
+  const client = {
+    send: async (command: unknown) => {
+      commands.push(command);
+      const answer = answers.shift();
+      return answer ? answer(command) : {};
+    },
+  } as unknown as DynamoDBClient;
+  return { store: new DynamoDbStatusStore(client, TABLE), commands };
+}
+
+const storedItem = (status = 'RUNNING', version = '4') => ({
+  pk: { S: PK },
+  status: { S: status },
+  version: { N: version },
+  taskName: { S: 'orders' },
+  observedAt: { S: '2026-11-23T11:00:00.000Z' },
+});
+
+const failWith = (name: string) => () => {
+  throw Object.assign(new Error(name), { name });
+};
+
+describe('DynamoDbStatusStore.commitChange', () => {
+  it('writes the first change only where no item exists yet', async () => {
+    const { store, commands } = setup();
+
+    const committed = await store.commitChange(REF, change(1));
+
+    expect(committed).toBe(true);
+    expect(commands).toHaveLength(1);
+    expect(commands[0]).toBeInstanceOf(PutItemCommand);
+    expect((commands[0] as PutItemCommand).input).toEqual({
+      TableName: TABLE,
+      Item: toItem(REF, change(1)),
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
+  });
+
+  it('writes a later change only over the version it was decided on', async () => {
+    const { store, commands } = setup();
+
+    await store.commitChange(REF, change(3));
+
+    expect((commands[0] as PutItemCommand).input).toEqual({
+      TableName: TABLE,
+      Item: toItem(REF, change(3)),
+      ConditionExpression: '#version = :expected',
+      ExpressionAttributeNames: { '#version': 'version' },
+      ExpressionAttributeValues: { ':expected': { N: '2' } },
+    });
+  });
+
+  it('answers false when another observer committed first', async () => {
+    const { store } = setup(() => {
+      throw new ConditionalCheckFailedException({ message: 'no', $metadata: {} });
+    });
+
+    await expect(store.commitChange(REF, change(2))).resolves.toBe(false);
+  });
+
+  it('reports any other DynamoDB failure as a dependency failure', async () => {
+    const { store } = setup(failWith('ProvisionedThroughputExceededException'));
+
+    await expect(store.commitChange(REF, change(2))).rejects.toMatchObject({
+      name: 'DependencyUnavailableError',
+    });
+  });
+
+  it('names STATUS_TABLE_NAME when the table does not exist', async () => {
+    const { store } = setup(failWith('ResourceNotFoundException'));
+
+    const error = (await store.commitChange(REF, change(2)).catch((e: unknown) => e)) as Error;
+
+    expect(error.name).toBe('ConfigurationError');
+    expect(error.message).toContain('STATUS_TABLE_NAME');
+  });
+});
+
+describe('toItem', () => {
+  it('holds the current state, the previous status and the task, nothing that grows', () => {
+    const task = { id: REF.taskId, status: 'PAUSED' } as unknown as StatusChange['task'];
+
+    const item = toItem(REF, change(2, { task }));
+
+    expect(item).toEqual({
+      pk: { S: PK },
+      projectId: { S: REF.projectId },
+      instanceId: { S: REF.instanceId },
+      taskId: { S: REF.taskId },
+      instanceKey: { S: `${REF.projectId}/${REF.instanceId}` },
+      status: { S: 'PAUSED' },
+      version: { N: '2' },
+      taskName: { S: 'orders' },
+      observedAt: { S: '2026-11-23T12:00:00.000Z' },
+      previousStatus: { S: 'RUNNING' },
+      task: { S: JSON.stringify(task) },
+    });
+  });
+
+  it('stores absent names, previous statuses and tasks as NULL', () => {
+    const item = toItem(REF, change(1, { taskName: null }));
+
+    expect([item.taskName, item.previousStatus, item.task]).toEqual([
+      { NULL: true },
+      { NULL: true },
+      { NULL: true },
+    ]);
+  });
+});
+
+describe('DynamoDbStatusStore.get', () => {
+  it('reads consistently and only what a decision needs', async () => {
+    const { store, commands } = setup(() => ({ Item: storedItem() }));
+
+    const stored = await store.get(REF);
+
+    expect(stored).toEqual({
+      status: 'RUNNING',
+      version: 4,
+      taskName: 'orders',
+      observedAt: '2026-11-23T11:00:00.000Z',
+    });
+    expect(commands[0]).toBeInstanceOf(GetItemCommand);
+    expect((commands[0] as GetItemCommand).input).toEqual({
+      TableName: TABLE,
+      Key: { pk: { S: partitionKey(REF) } },
+      ConsistentRead: true,
+      ProjectionExpression: 'pk, #status, #version, taskName, observedAt',
+      ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
+    });
+  });
+
+  it('answers undefined for a task never observed', async () => {
+    const { store } = setup(() => ({}));
+
+    await expect(store.get(REF)).resolves.toBeUndefined();
+  });
+
+  it('reads a NULL task name as null', async () => {
+    const { store } = setup(() => ({ Item: { ...storedItem(), taskName: { NULL: true } } }));
+
+    await expect(store.get(REF)).resolves.toMatchObject({ taskName: null });
+  });
+
+  it.each([
+    ['a version of zero', { version: { N: '0' } }],
+    ['a non-numeric version', { version: { N: 'x1' } }],
+    ['an empty status', { status: { S: '' } }],
+    ['no observedAt', { observedAt: undefined }],
+  ])('refuses an item with %s as unreadable', async (_name, overrides) => {
+    const { store } = setup(() => ({ Item: { ...storedItem(), ...overrides } }));
+
+    await expect(store.get(REF)).rejects.toMatchObject({
+      name: 'DependencyUnavailableError',
+      message: expect.stringContaining('unreadable item'),
+    });
+  });
+});
+
+describe('DynamoDbStatusStore.getMany', () => {
+  const refs = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      ...REF,
+      taskId: `194917d0-aaaa-4bbb-8ccc-${String(i).padStart(12, '0')}`,
+    }));
+
+  it('reads at most 100 distinct keys per BatchGetItem, consistently', async () => {
+    const { store, commands } = setup();
+    const many = refs(150);
+
+    await store.getMany([...many, many[0]!]);
+
+    const inputs = commands.map((c) => (c as BatchGetItemCommand).input.RequestItems![TABLE]!);
+    expect(inputs.map((i) => i.Keys!.length)).toEqual([100, 50]);
+    expect(inputs.every((i) => i.ConsistentRead === true)).toBe(true);
+  });
+
+  it('keys what it found by partition key', async () => {
+    const { store } = setup(() => ({ Responses: { [TABLE]: [storedItem('PAUSED', '2')] } }));
+
+    const found = await store.getMany([REF]);
+
+    expect([...found.entries()]).toEqual([[PK, expect.objectContaining({ status: 'PAUSED' })]]);
+  });
+
+  it('asks again for unprocessed keys', async () => {
+    const unprocessed = { UnprocessedKeys: { [TABLE]: { Keys: [{ pk: { S: PK } }] } } };
+    const { store, commands } = setup(
+      () => unprocessed,
+      () => ({ Responses: { [TABLE]: [storedItem()] } }),
+    );
+
+    const found = await store.getMany([REF]);
+
+    expect(commands).toHaveLength(2);
+    expect(found.get(PK)?.status).toBe('RUNNING');
+  });
+
+  it('gives up after five rounds of unprocessed keys', async () => {
+    const unprocessed = () => ({ UnprocessedKeys: { [TABLE]: { Keys: [{ pk: { S: PK } }] } } });
+    const { store, commands } = setup(...Array.from({ length: 10 }, () => unprocessed));
+
+    await expect(store.getMany([REF])).rejects.toMatchObject({
+      name: 'DependencyUnavailableError',
+    });
+    expect(commands).toHaveLength(5);
+  });
+});
+
+describe('DynamoDbStatusStore.listByInstance', () => {
+  it('follows the index pages and returns each known task with its status', async () => {
+    const page = (taskId: string, last?: boolean) => () => ({
+      Items: [{ taskId: { S: taskId }, status: { S: 'RUNNING' } }, { taskId: { S: 'no-status' } }],
+      ...(last ? {} : { LastEvaluatedKey: { pk: { S: taskId } } }),
+    });
+    const { store, commands } = setup(page('a'), page('b', true));
+
+    const tasks = await store.listByInstance(REF.projectId, REF.instanceId);
+
+    expect(tasks).toEqual([
+      { taskId: 'a', status: 'RUNNING' },
+      { taskId: 'b', status: 'RUNNING' },
+    ]);
+    expect(commands[0]).toBeInstanceOf(QueryCommand);
+    expect((commands[1] as QueryCommand).input).toMatchObject({
+      IndexName: BY_INSTANCE_INDEX,
+      KeyConditionExpression: 'instanceKey = :instance',
+      ExpressionAttributeValues: { ':instance': { S: `${REF.projectId}/${REF.instanceId}` } },
+      ExclusiveStartKey: { pk: { S: 'a' } },
+    });
+  });
+});
