@@ -434,6 +434,28 @@ describe('task list', () => {
       ((await response.json()) as { tasks: { id: string }[] }).tasks.map((t) => t.id);
     expect(await ids(first)).toEqual(['task-1', 'task-2']);
     expect(await ids(second)).toEqual(['task-3']);
+    // Both pages went through signature verification ('rejected' otherwise) with our key.
+    expect(
+      simulator.requests.map((r) => ({
+        query: r.query,
+        outcome: r.outcome,
+        status: r.status,
+        ourKey: r.accessKeyId === TEST_CREDENTIALS.accessKeyId,
+      })),
+    ).toEqual([
+      { query: 'offset=0&limit=2', outcome: 'served', status: 200, ourKey: true },
+      { query: 'offset=2&limit=2', outcome: 'served', status: 200, ourKey: true },
+    ]);
+  });
+
+  it('refuses a page request whose signature does not verify', async () => {
+    const query = { offset: '2', limit: '2' };
+    const headers = signedHeaders(LIST_PATH, { query: { offset: '0', limit: '2' } });
+
+    const response = await send(LIST_PATH, headers, { query });
+
+    expect(response.status).toBe(401);
+    expect(lastRequest()).toMatchObject({ query: 'offset=2&limit=2', outcome: 'rejected' });
   });
 
   it('reports the total and the quota alongside a page', async () => {
