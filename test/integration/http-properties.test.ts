@@ -587,11 +587,9 @@ describe('upstream answers', () => {
   );
 
   /*
-   * Both tests below fail today (reported, not fixed here): the normalizer accepts these bodies,
-   * then the status store cannot write the change (the PutItem fails) and the endpoint answers
-   * 503 DEPENDENCY_UNAVAILABLE "Amazon DynamoDB is unavailable." on every read while the status
-   * differs from the stored one. Either fix (store them, or reject them in the normalizer as a
-   * contract violation) makes them pass, since they only ask for agreement with the normalizer.
+   * Regression cases: bodies the normalizer once accepted that the status store could not
+   * write (the endpoint then answered 503 on every read). They only ask for agreement with the
+   * normalizer.
    */
   it('answers a task whose status holds an escaped lone surrogate as the normalizer does', async () => {
     const answer: UpstreamAnswer = {
