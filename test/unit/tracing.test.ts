@@ -7,6 +7,17 @@ import * as AWSXRay from 'aws-xray-sdk-core';
 import { Readable } from 'node:stream';
 import { createTracing, type Tracing } from '../../lib/tracing';
 
+/** Fields the X-Ray SDK records on a subsegment (and sends to X-Ray) but does not type. */
+interface RecordedSubsegment {
+  readonly name: string;
+  readonly namespace?: string;
+  readonly annotations?: Record<string, unknown>;
+  readonly fault?: boolean;
+  readonly cause?: unknown;
+  readonly aws?: Record<string, unknown>;
+  isClosed(): boolean;
+}
+
 /** What Lambda sets when it runs a function with active tracing. */
 const LAMBDA_WITH_ACTIVE_TRACING = { AWS_XRAY_DAEMON_ADDRESS: '127.0.0.1:2000' };
 
@@ -75,9 +86,9 @@ describe('createTracing when Lambda runs with active tracing', () => {
     };
   }
 
-  function onlySubsegment(segment: AWSXRay.Segment): AWSXRay.Subsegment {
+  function onlySubsegment(segment: AWSXRay.Segment): RecordedSubsegment {
     expect(segment.subsegments).toHaveLength(1);
-    return segment.subsegments![0]!;
+    return segment.subsegments![0] as unknown as RecordedSubsegment;
   }
 
   it('is on and provides the handler middleware', () => {
