@@ -288,8 +288,8 @@ export function normalizeConnectorTask(body: unknown): ConnectorTask {
 }
 
 /**
- * A normalized task travels in an EventBridge event (256 KB at most) and, until published, in a
- * DynamoDB item (400 KB) next to other pending events; real tasks are a few KB. Larger ones, or
+ * A normalized task travels in the task's DynamoDB item (400 KB), its stream record and its
+ * EventBridge event (256 KB per entry, and per PutEvents request); real tasks are a few KB. Larger ones, or
  * text with lone UTF-16 surrogates (not valid Unicode, refused or mangled downstream), are
  * contract violations here rather than failures of every later write.
  */

@@ -3,7 +3,7 @@ import type { Clock } from './clock';
 
 /**
  * Time kept back from the Lambda's remaining time for what follows the upstream call: the
- * DynamoDB write, PutEvents and the response.
+ * stored-status read, the conditional write (and its re-reads after a lost race) and the response.
  */
 export const DEADLINE_RESERVE_MS = 1_500;
 

@@ -132,7 +132,8 @@ export class TaskObserver {
         requestId: response.requestId,
       };
     } catch (error) {
-      attempts = error instanceof UpstreamError ? error.attempts : 1;
+      // A body that breaks the contract arrives after the attempts were counted: keep that count.
+      attempts ||= error instanceof UpstreamError ? error.attempts : 1;
       outcome = error instanceof ServiceError ? error.code : 'INTERNAL_ERROR';
       if (error instanceof TaskNotFoundError) return { kind: 'gone', error };
       throw error;
@@ -154,7 +155,7 @@ export class TaskObserver {
    */
   private decide(seen: Seen, stored: StoredStatus | undefined): StatusChange | undefined {
     const status = seen.kind === 'present' ? seen.task.status : DELETED_STATUS;
-    if (seen.kind === 'gone' && (!stored || stored.status === DELETED_STATUS)) return undefined;
+    if (seen.kind === 'gone' && !stored) return undefined;
     if (stored && stored.status === status) return undefined;
     return {
       status,

@@ -14,13 +14,12 @@ import { RESPONSE_HEADERS, problemSchema } from './problem';
 
 export const GET_TASK_ROUTE = '/v2/{project_id}/instances/{instance_id}/connector/tasks/{task_id}';
 
-/** The only code the route never answers: the idempotency of direct invocation raises it. */
-type HttpErrorCode = Exclude<ErrorCode, 'OBSERVATION_IN_PROGRESS'>;
+type HttpErrorCode = ErrorCode;
 type HttpErrorStatus = (typeof ERROR_CODES)[HttpErrorCode];
 
 /**
  * What each code means to a caller. Typed over every code so that a new one in `ERROR_CODES`
- * does not compile until it is documented here (or excluded from `HttpErrorCode`).
+ * does not compile until it is documented here.
  */
 const CODE_MEANINGS: Record<HttpErrorCode, string> = {
   INVALID_REQUEST:
@@ -28,6 +27,8 @@ const CODE_MEANINGS: Record<HttpErrorCode, string> = {
   PROJECT_NOT_SERVED:
     'The project is not one this deployment serves (`HUAWEICLOUD_PROJECT_ID`). Nothing was sent to Huawei Cloud.',
   TASK_NOT_FOUND: 'Huawei Cloud reports no such Smart Connect task on the instance.',
+  OBSERVATION_IN_PROGRESS:
+    'Other observers kept recording status changes of this task while this request tried to record what it saw. Retry shortly.',
   INSTANCE_NOT_FOUND: 'Huawei Cloud reports no such Kafka instance in the project.',
   CONFIGURATION_ERROR:
     'The deployment is misconfigured (an environment variable, or the Huawei Cloud credentials secret); an operator has to fix it.',
@@ -52,6 +53,7 @@ const STATUS_SUMMARIES: Record<HttpErrorStatus, string> = {
   400: 'The request is invalid.',
   403: 'The project is not served by this deployment.',
   404: 'The task or its Kafka instance does not exist.',
+  409: 'Other observers are recording changes of this task; retry shortly.',
   500: 'This service failed.',
   502: 'Huawei Cloud failed, refused the call or broke its contract.',
   503: 'Temporarily unavailable; try again later.',

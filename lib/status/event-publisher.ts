@@ -60,8 +60,8 @@ export class EventBridgePublisher {
 
   async publishInOrder(details: readonly StatusChangeDetail[]): Promise<PublishOutcome> {
     let calls = 0;
-    const pending = details.map((detail, index) => this.pending(detail, index));
-    for (const request of packRequests(pending)) {
+    const entries = details.map((detail, index) => this.entry(detail, index));
+    for (const request of packRequests(entries)) {
       let unsent = request;
       for (let attempt = 1; unsent.length > 0; attempt++) {
         calls += 1;
@@ -77,7 +77,7 @@ export class EventBridgePublisher {
     return { firstUndelivered: undefined, calls };
   }
 
-  private pending(detail: StatusChangeDetail, index: number): Pending {
+  private entry(detail: StatusChangeDetail, index: number): Pending {
     const entry: PutEventsRequestEntry = {
       EventBusName: this.options.eventBusName,
       Source: EVENT_SOURCE,

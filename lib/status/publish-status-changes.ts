@@ -53,12 +53,12 @@ export function createStatusStreamHandler(container: StreamConsumerContainer): S
         }
       }
 
-      const publishable = changes.filter((change) => change.index < stopAt);
-      const outcome = await publisher.publishInOrder(publishable.map((change) => change.detail));
+      // Every change collected lies before stopAt: collecting ends where a set-aside failed.
+      const outcome = await publisher.publishInOrder(changes.map((change) => change.detail));
       if (outcome.firstUndelivered !== undefined) {
-        stopAt = publishable[outcome.firstUndelivered]!.index;
+        stopAt = changes[outcome.firstUndelivered]!.index;
       }
-      const delivered = publishable.filter((change) => change.index < stopAt).length;
+      const delivered = changes.filter((change) => change.index < stopAt).length;
       metrics.addMetric('EventsPublished', MetricUnit.Count, delivered);
       if (stopAt === records.length) return { batchItemFailures: [] };
 

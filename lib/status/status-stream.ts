@@ -45,12 +45,16 @@ export function sequenceNumberOf(record: unknown): string | undefined {
   return parsed.success ? parsed.data : undefined;
 }
 
-function image(value: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+const UNREADABLE = Symbol('unreadable image');
+
+function image(
+  value: Record<string, unknown> | undefined,
+): Record<string, unknown> | typeof UNREADABLE | undefined {
   if (value === undefined) return undefined;
   try {
     return unmarshall(value as Record<string, AttributeValue>);
   } catch {
-    return { unreadable: true };
+    return UNREADABLE;
   }
 }
 
@@ -65,11 +69,13 @@ export function readStreamRecord(record: unknown): StreamRecordMeaning {
   const { eventName, dynamodb } = parsed.data;
   const next = image(dynamodb.NewImage);
   if (eventName === 'REMOVE' || !next) return { kind: 'skip' };
+  if (next === UNREADABLE) return { kind: 'unpublishable', problem: 'the new image is unreadable' };
   if (typeof next.pk !== 'string' || !next.pk.startsWith(TASK_KEY_PREFIX)) return { kind: 'skip' };
 
   const item = taskItemSchema.safeParse(next);
   if (!item.success) return { kind: 'unpublishable', problem: 'the task item is malformed' };
-  const previousVersion = image(dynamodb.OldImage)?.version;
+  const previous = image(dynamodb.OldImage);
+  const previousVersion = previous === UNREADABLE ? undefined : previous?.version;
   if (typeof previousVersion === 'number' && previousVersion >= item.data.version) {
     return { kind: 'skip' };
   }

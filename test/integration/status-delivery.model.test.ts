@@ -160,16 +160,18 @@ class Race implements fc.AsyncCommand<Model, Real> {
 class Outage implements fc.AsyncCommand<Model, Real> {
   constructor(readonly on: boolean) {}
   check = () => true;
-  async run(_model: Model, real: Real): Promise<void> {
+  run(_model: Model, real: Real): Promise<void> {
     real.harness.eventBridge.outage(this.on);
+    return Promise.resolve();
   }
   toString = () => `eventBridge ${this.on ? 'down' : 'up'}`;
 }
 
 class RejectEntry implements fc.AsyncCommand<Model, Real> {
   check = () => true;
-  async run(_model: Model, real: Real): Promise<void> {
+  run(_model: Model, real: Real): Promise<void> {
     real.harness.eventBridge.rejectEntriesOnce([0]);
+    return Promise.resolve();
   }
   toString = () => 'reject the first entry of the next PutEvents';
 }
@@ -208,7 +210,7 @@ async function storedItem(real: Real): Promise<Record<string, { S?: string; N?: 
       ConsistentRead: true,
     }),
   );
-  return (output.Item ?? {}) as Record<string, { S?: string; N?: string }>;
+  return output.Item ?? {};
 }
 
 /**

@@ -1,9 +1,9 @@
 import {
-  BatchGetItemCommand,
   ConditionalCheckFailedException,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  type BatchGetItemCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import {
@@ -44,7 +44,8 @@ function setup(...answers: Answer[]) {
     send: async (command: unknown) => {
       commands.push(command);
       const answer = answers.shift();
-      return answer ? answer(command) : {};
+      // Answers throw synchronously; awaiting turns that into a rejection, as the SDK's would be.
+      return await Promise.resolve().then(() => (answer ? answer(command) : {}));
     },
   } as unknown as DynamoDBClient;
   return { store: new DynamoDbStatusStore(client, TABLE), commands };

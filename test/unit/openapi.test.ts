@@ -72,20 +72,16 @@ it('declares every path parameter of the route as required, with the pattern the
   }
 });
 
-it('declares every error code but OBSERVATION_IN_PROGRESS under its HTTP status, with its meaning', () => {
-  const httpCodes = Object.entries(ERROR_CODES).filter(
-    ([code]) => code !== 'OBSERVATION_IN_PROGRESS',
-  );
-
-  for (const [code, status] of httpCodes) {
+it('declares every error code under its HTTP status, with its meaning', () => {
+  for (const [code, status] of Object.entries(ERROR_CODES)) {
     const response = responses[String(status)];
     expect(response?.description).toContain(`\`${code}\`: `);
     expect(JSON.stringify(response?.content['application/problem+json'])).toContain(`"${code}"`);
   }
 });
 
-it('does not offer 409 on the HTTP route, which only direct invocation answers', () => {
-  expect(responses).not.toHaveProperty('409');
+it('offers 409 on the HTTP route: other observers kept winning the conditional write', () => {
+  expect(responses['409']?.description).toContain('`OBSERVATION_IN_PROGRESS`: ');
 });
 
 it('is versioned with the package', () => {

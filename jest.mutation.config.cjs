@@ -1,0 +1,23 @@
+/**
+ * StrykerJS (`npm run test:mutation`) runs these unit tests against every mutant of the delivery
+ * path (stryker.config.json `mutate`): the ones that exercise it, and no emulator. A mutant of
+ * module-level code (a schema, a constant) makes Stryker run all of them, so the slow signer and
+ * normalizer property suites stay out.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS config reading its sibling
+const { projects } = require('./jest.config.cjs');
+
+const unit = projects.find((p) => p.displayName === 'unit');
+module.exports = {
+  ...unit,
+  displayName: 'mutation',
+  testMatch: [
+    'batched-status-reads',
+    'dynamodb-status-store',
+    'event-publisher',
+    'publish-status-changes',
+    'status-stream',
+    'stream-consumer-config',
+    'task-observer',
+  ].map((name) => `<rootDir>/test/unit/${name}.test.ts`),
+};
