@@ -144,7 +144,9 @@ export class DmsClient {
           ...(call.signal ? { signal: call.signal } : {}),
         });
       } catch (error) {
-        if (!(error instanceof TransportError)) throw error;
+        // Nothing was sent and the same request cannot be built next time: a defect of ours,
+        // answered as an internal error at the boundary, not as Huawei being unavailable.
+        if (!(error instanceof TransportError) || error.kind === 'invalid-request') throw error;
         if (error.kind === 'too-large') {
           throw annotate(new UpstreamContractError('response body too large', error), attempts);
         }

@@ -1,4 +1,9 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import {
+  Agent as HttpAgent,
+  request as httpRequest,
+  type ClientRequest,
+  type IncomingHttpHeaders,
+} from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 
 export interface TransportRequest {
@@ -17,7 +22,11 @@ export interface TransportResponse {
   readonly body: Buffer;
 }
 
-export type TransportFailure = 'timeout' | 'aborted' | 'network' | 'too-large';
+/**
+ * `invalid-request`: node refused to build the request (a header it cannot encode, say) before
+ * anything was sent; the same request can never succeed, so it is not worth retrying.
+ */
+export type TransportFailure = 'timeout' | 'aborted' | 'network' | 'too-large' | 'invalid-request';
 
 /** A failed attempt. Carries no request data: nothing here can leak a header. */
 export class TransportError extends Error {
@@ -68,13 +77,15 @@ export function createHttpTransport(options: TransportOptions = {}): HttpTranspo
       const isHttps = request.url.protocol === 'https:';
       const send = isHttps ? httpsRequest : httpRequest;
       let settled = false;
+      // Unassigned while node builds the request: it may throw before there is one to destroy.
+      let req: ClientRequest | undefined;
       const finish = (error: TransportError | undefined, response?: TransportResponse) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         request.signal?.removeEventListener('abort', onAbort);
         if (error) {
-          req.destroy();
+          req?.destroy();
           reject(error);
         } else if (response) {
           resolve(response);
@@ -83,42 +94,49 @@ export function createHttpTransport(options: TransportOptions = {}): HttpTranspo
       const onAbort = () => finish(new TransportError('aborted'));
       const timer = setTimeout(() => finish(new TransportError('timeout')), request.timeoutMs);
 
-      const req = send(
-        request.url,
-        {
-          method: request.method,
-          headers: request.headers,
-          agent: isHttps ? httpsAgent : httpAgent,
-        },
-        (res) => {
-          const declared = Number(res.headers['content-length']);
-          // finish() destroys the request (and so this response): settle first, or the
-          // destruction would be reported as a network error.
-          if (Number.isFinite(declared) && declared > request.maxResponseBytes) {
-            finish(new TransportError('too-large'));
-            return;
-          }
-          const chunks: Buffer[] = [];
-          let received = 0;
-          res.on('data', (chunk: Buffer) => {
-            received += chunk.length;
-            if (received > request.maxResponseBytes) {
+      try {
+        req = send(
+          request.url,
+          {
+            method: request.method,
+            headers: request.headers,
+            agent: isHttps ? httpsAgent : httpAgent,
+          },
+          (res) => {
+            const declared = Number(res.headers['content-length']);
+            // finish() destroys the request (and so this response): settle first, or the
+            // destruction would be reported as a network error.
+            if (Number.isFinite(declared) && declared > request.maxResponseBytes) {
               finish(new TransportError('too-large'));
               return;
             }
-            chunks.push(chunk);
-          });
-          res.on('end', () =>
-            finish(undefined, {
-              status: res.statusCode ?? 0,
-              headers: res.headers,
-              body: Buffer.concat(chunks, received),
-            }),
-          );
-          res.on('error', (error) => finish(new TransportError('network', error)));
-          res.on('aborted', () => finish(new TransportError('network')));
-        },
-      );
+            const chunks: Buffer[] = [];
+            let received = 0;
+            res.on('data', (chunk: Buffer) => {
+              received += chunk.length;
+              if (received > request.maxResponseBytes) {
+                finish(new TransportError('too-large'));
+                return;
+              }
+              chunks.push(chunk);
+            });
+            res.on('end', () =>
+              finish(undefined, {
+                status: res.statusCode ?? 0,
+                headers: res.headers,
+                body: Buffer.concat(chunks, received),
+              }),
+            );
+            res.on('error', (error) => finish(new TransportError('network', error)));
+            res.on('aborted', () => finish(new TransportError('network')));
+          },
+        );
+      } catch (error) {
+        // Some of node's messages quote the offending header value, which may be a credential:
+        // only the error code travels on (safeCause).
+        finish(new TransportError('invalid-request', error));
+        return;
+      }
       req.on('error', (error) => finish(new TransportError('network', error)));
       request.signal?.addEventListener('abort', onAbort, { once: true });
       req.end();

@@ -12,10 +12,34 @@ export interface CredentialsSource {
   refreshAfterRejection(rejected: HuaweiCredentials): Promise<HuaweiCredentials>;
 }
 
+/**
+ * Every value ends up in a request header (the SK only in the signature), and node throws on a
+ * header it cannot encode: only printable ASCII is accepted. The AK also sits unquoted inside
+ * `Authorization`, where a comma or space would corrupt the header, so it is held to the shape
+ * Huawei issues (20 letters and digits) with room to spare. Lengths only rule out what cannot be
+ * a key: a truncated paste, or a whole file pasted into one field.
+ */
+const FIELD_RULES = {
+  ak: { pattern: /^[A-Za-z0-9]{8,128}$/, rule: 'a string of 8 to 128 letters and digits' },
+  sk: {
+    pattern: /^[\x21-\x7e]{16,256}$/,
+    rule: 'a string of 16 to 256 printable ASCII characters without spaces',
+  },
+  securityToken: {
+    pattern: /^[\x21-\x7e]{16,16384}$/,
+    rule: 'absent, or a string of 16 to 16384 printable ASCII characters without spaces',
+  },
+} as const;
+
+type SecretField = keyof typeof FIELD_RULES;
+
+// trim(): a trailing line break is what a copy and paste into the console usually leaves.
+const field = (name: SecretField) => z.string().trim().regex(FIELD_RULES[name].pattern);
+
 const secretSchema = z.object({
-  ak: z.string().trim().min(1),
-  sk: z.string().trim().min(1),
-  securityToken: z.string().trim().min(1).optional(),
+  ak: field('ak'),
+  sk: field('sk'),
+  securityToken: field('securityToken').optional(),
 });
 
 const CONFIGURATION_FAULTS = new Set([
@@ -39,9 +63,14 @@ export function parseHuaweiSecret(secretString: string | undefined): HuaweiCrede
   }
   const parsed = secretSchema.safeParse(json);
   if (!parsed.success) {
-    const fields = [...new Set(parsed.error.issues.map((i) => i.path.join('.') || '(root)'))];
+    // Our own wording per field, never zod's: an issue may one day quote the input.
+    const problems = [...new Set(parsed.error.issues.map((issue) => issue.path[0]))].map((key) =>
+      typeof key === 'string' && Object.hasOwn(FIELD_RULES, key)
+        ? `${key} must be ${FIELD_RULES[key as SecretField].rule}`
+        : 'the secret must be a JSON object',
+    );
     throw new ConfigurationError(
-      `The Huawei Cloud secret must be JSON {"ak", "sk", "securityToken"?}; invalid: ${fields.join(', ')}.`,
+      `The Huawei Cloud secret must be JSON {"ak", "sk", "securityToken"?}: ${problems.join('; ')}.`,
     );
   }
   const { ak, sk, securityToken } = parsed.data;

@@ -152,6 +152,15 @@ describe('DmsClient.showConnectorTask', () => {
     expect(sent).toHaveLength(2);
   });
 
+  it('never retries a request node refused to build, and does not call it an upstream fault', async () => {
+    const { client, sent, call } = setup([new TransportError('invalid-request'), json(200, {})]);
+
+    const error = await client.showConnectorTask(REF, call).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(TransportError);
+    expect(sent).toHaveLength(1);
+  });
+
   it('reports attempts that all timed out as UpstreamTimeoutError', async () => {
     const timeout = () => new TransportError('timeout');
     const { client, call } = setup([timeout(), timeout(), timeout()]);

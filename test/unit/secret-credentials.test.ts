@@ -1,6 +1,11 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import fc from 'fast-check';
 import { ConfigurationError, DependencyUnavailableError } from '../../lib/errors';
+import { createHttpTransport } from '../../lib/huawei/http-transport';
 import { SecretsManagerCredentials, parseHuaweiSecret } from '../../lib/huawei/secret-credentials';
+import { signRequest, type HuaweiCredentials } from '../../lib/huawei/signer';
 import {
   ROTATED_CREDENTIALS,
   TEMPORARY_CREDENTIALS,
@@ -59,6 +64,167 @@ describe('parseHuaweiSecret', () => {
     expect(error).toBeInstanceOf(ConfigurationError);
     expect((error as Error).message).not.toContain(TEST_CREDENTIALS.accessKeyId);
     expect((error as Error).message).not.toContain(TEST_CREDENTIALS.secretAccessKey);
+  });
+
+  it('drops fields it does not know', () => {
+    const secret = JSON.stringify({ ...JSON.parse(secretString(TEST_CREDENTIALS)), region: 'x' });
+
+    expect(parseHuaweiSecret(secret)).toEqual(TEST_CREDENTIALS);
+  });
+
+  it('forgives whitespace around a value, as left by a copy and paste', () => {
+    const secret = JSON.stringify({
+      ak: ` ${TEST_CREDENTIALS.accessKeyId}\n`,
+      sk: `${TEST_CREDENTIALS.secretAccessKey}\r\n`,
+    });
+
+    expect(parseHuaweiSecret(secret)).toEqual(TEST_CREDENTIALS);
+  });
+
+  const validFields = {
+    ak: TEMPORARY_CREDENTIALS.accessKeyId,
+    sk: TEMPORARY_CREDENTIALS.secretAccessKey,
+    securityToken: TEMPORARY_CREDENTIALS.securityToken!,
+  };
+
+  it.each([
+    ['ak', 'a line break', (v: string) => `${v.slice(0, 8)}\n${v.slice(8)}`],
+    ['ak', 'a non-Latin-1 character', (v: string) => `${v.slice(0, 8)}\u0100${v.slice(8)}`],
+    ['ak', 'a character the Authorization header uses as a separator', (v: string) => `${v},x`],
+    ['ak', 'an implausible length', (v: string) => v.repeat(10)],
+    ['sk', 'a line break', (v: string) => `${v.slice(0, 8)}\r${v.slice(8)}`],
+    ['sk', 'a non-ASCII character', (v: string) => `${v}é`],
+    ['sk', 'an implausible length', () => 'short'],
+    ['securityToken', 'a line break', (v: string) => `${v.slice(0, 8)}\n${v.slice(8)}`],
+    [
+      'securityToken',
+      'a non-Latin-1 character',
+      (v: string) => `${v.slice(0, 8)}\u2028${v.slice(8)}`,
+    ],
+    ['securityToken', 'a control character', (v: string) => `${v}\u0000`],
+  ] as const)(
+    'refuses a secret whose %s contains %s, naming the field and not its value',
+    (field, _what, spoil) => {
+      const value = spoil(validFields[field]);
+      const secret = JSON.stringify({ ...validFields, [field]: value });
+
+      const error = catchError(() => parseHuaweiSecret(secret));
+
+      expect(error).toBeInstanceOf(ConfigurationError);
+      expect(error.message).toContain(field);
+      expect(error.message).not.toContain(validFields[field].slice(0, 8));
+    },
+  );
+});
+
+function catchError(run: () => unknown): Error {
+  try {
+    run();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected an error');
+}
+
+describe('any secret contents (property)', () => {
+  let server: Server;
+  let url: URL;
+  const transport = createHttpTransport();
+
+  beforeAll(async () => {
+    server = createServer((_req, res) => res.writeHead(204).end());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v2/p`);
+  });
+
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  const validValue = fc.stringMatching(/^[A-Za-z0-9]{20,40}$/);
+  /** One character node or the Authorization header cannot take, somewhere in a valid value. */
+  const spoiledValue = fc
+    .tuple(
+      validValue,
+      fc.constantFrom('\n', '\r', '\u0000', '\u007f', '\u00e9', '\u0100', '\u2028', ' ', ',', '='),
+      fc.nat(40),
+    )
+    .map(([valid, bad, at]) => `${valid.slice(0, at)}${bad}${valid.slice(at)}`);
+  /** Weighted towards valid values, so that many secrets are parsed and then sent. */
+  const fieldValue: fc.Arbitrary<unknown> = fc.oneof(
+    { weight: 4, arbitrary: validValue },
+    { weight: 2, arbitrary: spoiledValue },
+    { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 80 }) },
+    { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 80 }) },
+    { weight: 1, arbitrary: fc.jsonValue() },
+  );
+  const secretString = fc.oneof(
+    { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 200 }) },
+    { weight: 1, arbitrary: fc.jsonValue().map((value) => JSON.stringify(value)) },
+    {
+      weight: 4,
+      arbitrary: fc
+        .record(
+          { ak: fieldValue, sk: fieldValue, securityToken: fieldValue },
+          { requiredKeys: ['ak', 'sk'] },
+        )
+        .chain((fields) =>
+          fc
+            .dictionary(fc.string(), fc.jsonValue(), { maxKeys: 3 })
+            .map((extra) => JSON.stringify({ ...extra, ...fields })),
+        ),
+    },
+  );
+
+  /** Values long enough that finding one in a message cannot be a coincidence of wording. */
+  function valuesIn(secret: string): string[] {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(secret);
+    } catch {
+      parsed = undefined;
+    }
+    const fields = parsed !== null && typeof parsed === 'object' ? Object.values(parsed) : [];
+    return [secret, ...fields.filter((v): v is string => typeof v === 'string')]
+      .map((v) => v.trim())
+      .filter((v) => v.length >= 12);
+  }
+
+  async function send(credentials: HuaweiCredentials): Promise<number> {
+    const headers = signRequest(
+      { method: 'GET', path: url.pathname, headers: { host: url.host, 'x-project-id': 'p' } },
+      credentials,
+      new Date(0),
+    );
+    const response = await transport({
+      url,
+      method: 'GET',
+      headers,
+      timeoutMs: 2_000,
+      maxResponseBytes: 1024,
+    });
+    return response.status;
+  }
+
+  it('parses a secret into sendable credentials or refuses it with a ConfigurationError that does not repeat it', async () => {
+    await fc.assert(
+      fc.asyncProperty(secretString, async (secret) => {
+        let credentials: HuaweiCredentials;
+        try {
+          credentials = parseHuaweiSecret(secret);
+        } catch (error) {
+          expect(error).toBeInstanceOf(ConfigurationError);
+          for (const value of valuesIn(secret)) {
+            expect((error as Error).message).not.toContain(value);
+          }
+          return;
+        }
+
+        await expect(send(credentials)).resolves.toBe(204);
+      }),
+      { seed: 20261123, numRuns: 300 },
+    );
   });
 });
 
