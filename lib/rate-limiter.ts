@@ -24,12 +24,19 @@ export class AdaptiveRateLimiter {
 
   /**
    * Waits for this request's slot (slots are reserved in call order, so waiting is fair).
-   * Returns the wait it would need instead, reserving nothing, when the slot lies after `latest`.
+   * Returns the wait it would need instead, reserving nothing, when the slot lies after `latest`,
+   * and whether Huawei's 429s are what pushed it there: otherwise the caller simply ran out of
+   * time, which must not be reported as throttling.
    */
-  async acquire(latest: number, signal?: AbortSignal): Promise<{ waitMs: number } | undefined> {
+  async acquire(
+    latest: number,
+    signal?: AbortSignal,
+  ): Promise<{ waitMs: number; slowedByThrottling: boolean } | undefined> {
     const now = this.clock.now();
     const slot = Math.max(now, this.#nextSlot);
-    if (slot > latest) return { waitMs: slot - now };
+    if (slot > latest) {
+      return { waitMs: slot - now, slowedByThrottling: this.#perSecond < this.maxPerSecond };
+    }
     this.#nextSlot = slot + 1000 / this.#perSecond;
     if (slot > now) await this.clock.sleep(slot - now, signal);
     return undefined;

@@ -106,13 +106,15 @@ export class DmsClient {
     // Created only when needed: capturing a stack is not free on the hot path.
     let lastError: UpstreamError | undefined;
     while (attempts < retry.maxAttempts + (authRefreshed ? 1 : 0)) {
-      const tooSoon = await this.options.rateLimiter?.acquire(
-        call.deadline - MIN_ATTEMPT_MS,
-        call.signal,
-      );
+      const latest = call.deadline - MIN_ATTEMPT_MS;
+      const tooSoon = await this.options.rateLimiter?.acquire(latest, call.signal);
       if (tooSoon) {
-        // Our own pacing (after Huawei's 429s) leaves no slot before the deadline: fail fast.
-        throw annotate(new UpstreamThrottledError(Math.ceil(tooSoon.waitMs / 1000)), attempts);
+        // Only a pace that Huawei's 429s slowed down is throttling; out of time (the deadline
+        // passed, or a queue at full pace) ends like any other lack of time below.
+        if (tooSoon.slowedByThrottling && clock.now() <= latest) {
+          throw annotate(new UpstreamThrottledError(Math.ceil(tooSoon.waitMs / 1000)), attempts);
+        }
+        break;
       }
       const remaining = call.deadline - clock.now();
       if (remaining < MIN_ATTEMPT_MS) break;

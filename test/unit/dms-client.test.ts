@@ -15,6 +15,7 @@ import {
 } from '../../lib/huawei/http-transport';
 import type { CredentialsSource } from '../../lib/huawei/secret-credentials';
 import type { HuaweiCredentials } from '../../lib/huawei/signer';
+import { AdaptiveRateLimiter } from '../../lib/rate-limiter';
 import { FakeClock, sequenceRandom } from '../support/fake-clock';
 import { ROTATED_CREDENTIALS, TEST_CREDENTIALS } from '../support/test-credentials';
 
@@ -45,8 +46,16 @@ function json(
   };
 }
 
-function setup(steps: Step[], options: { random?: () => number; deadlineMs?: number } = {}) {
+function setup(
+  steps: Step[],
+  options: {
+    random?: () => number;
+    deadlineMs?: number;
+    rateLimiter?: (clock: FakeClock) => AdaptiveRateLimiter;
+  } = {},
+) {
   const clock = new FakeClock();
+  const rateLimiter = options.rateLimiter?.(clock);
   const sent: TransportRequest[] = [];
   const transport: HttpTransport = (request) => {
     sent.push(request);
@@ -72,6 +81,7 @@ function setup(steps: Step[], options: { random?: () => number; deadlineMs?: num
     random: options.random ?? sequenceRandom(0.5),
     retry: POLICY,
     maxResponseBytes: 1024,
+    ...(rateLimiter ? { rateLimiter } : {}),
   });
   const call = { deadline: clock.now() + (options.deadlineMs ?? 10_000) };
   return { client, clock, sent, refreshes, call };
@@ -205,6 +215,52 @@ describe('DmsClient.showConnectorTask', () => {
     expect((error as UpstreamThrottledError).retryAfterSeconds).toBe(30);
     expect(sent).toHaveLength(1);
     expect(clock.sleeps).toEqual([]);
+  });
+
+  it('reports a deadline already passed as UpstreamTimeoutError without calling Huawei', async () => {
+    const { client, sent, call } = setup([json(200, {})], {
+      deadlineMs: 0,
+      rateLimiter: (clock) => new AdaptiveRateLimiter(10, clock),
+    });
+
+    const error = await client.showConnectorTask(REF, call).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(UpstreamTimeoutError);
+    expect(sent).toHaveLength(0);
+  });
+
+  it('reports no pacing slot before the deadline as UpstreamTimeoutError when Huawei never throttled', async () => {
+    const { client, sent, call } = setup([json(200, {})], {
+      deadlineMs: 500,
+      rateLimiter: (clock) => {
+        const limiter = new AdaptiveRateLimiter(1, clock);
+        void limiter.acquire(Infinity);
+        return limiter;
+      },
+    });
+
+    const error = await client.showConnectorTask(REF, call).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(UpstreamTimeoutError);
+    expect(sent).toHaveLength(0);
+  });
+
+  it('reports no pacing slot before the deadline as UpstreamThrottledError after Huawei throttled', async () => {
+    const { client, sent, call } = setup([json(200, {})], {
+      deadlineMs: 500,
+      rateLimiter: (clock) => {
+        const limiter = new AdaptiveRateLimiter(2, clock);
+        limiter.throttled();
+        void limiter.acquire(Infinity);
+        return limiter;
+      },
+    });
+
+    const error = await client.showConnectorTask(REF, call).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(UpstreamThrottledError);
+    expect((error as UpstreamThrottledError).retryAfterSeconds).toBe(1);
+    expect(sent).toHaveLength(0);
   });
 
   it.each([400, 403])('never retries a %i', async (status) => {

@@ -59,7 +59,26 @@ describe('AdaptiveRateLimiter', () => {
 
     const refused = await limiter.acquire(clock.now() + 500);
 
-    expect(refused).toEqual({ waitMs: 1_000 });
+    expect(refused).toMatchObject({ waitMs: 1_000 });
     expect(clock.sleeps).toEqual([]);
+  });
+
+  it('says a refused wait is not throttling while it runs at full pace', async () => {
+    const { clock, limiter } = setup(1);
+    await limiter.acquire(Infinity);
+
+    const refused = await limiter.acquire(clock.now() + 500);
+
+    expect(refused).toEqual({ waitMs: 1_000, slowedByThrottling: false });
+  });
+
+  it('says a refused wait is throttling once a 429 has slowed it down', async () => {
+    const { clock, limiter } = setup(2);
+    limiter.throttled();
+    await limiter.acquire(Infinity);
+
+    const refused = await limiter.acquire(clock.now() + 500);
+
+    expect(refused).toEqual({ waitMs: 1_000, slowedByThrottling: true });
   });
 });
