@@ -97,14 +97,26 @@ export function problemResponse(
     ...RESPONSE_HEADERS,
     'content-type': 'application/problem+json',
   };
-  if (error instanceof UpstreamThrottledError && error.retryAfterSeconds !== undefined) {
-    headers['retry-after'] = String(error.retryAfterSeconds);
-  }
+  const retryAfter =
+    error instanceof UpstreamThrottledError ? retryAfterHeader(error.retryAfterSeconds) : undefined;
+  if (retryAfter !== undefined) headers['retry-after'] = retryAfter;
   return {
     statusCode: problem.status,
     headers,
     body: JSON.stringify(problem),
   };
+}
+
+/** Longer than any wait worth telling a caller about; keeps the header a plain integer. */
+const MAX_RETRY_AFTER_SECONDS = 3_600;
+
+/**
+ * Retry-After is an integer of seconds (RFC 9110): whatever number an error carries is rounded up
+ * and clamped, so neither `1e+23` nor `2.5` can reach a caller.
+ */
+function retryAfterHeader(seconds: number | undefined): string | undefined {
+  if (seconds === undefined || Number.isNaN(seconds)) return undefined;
+  return String(Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(0, Math.ceil(seconds))));
 }
 
 export function jsonResponse(statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 {

@@ -161,7 +161,7 @@ export class DmsClient {
         continue;
       }
 
-      const requestId = header(response.headers, 'x-request-id');
+      const requestId = upstreamRequestId(response.headers);
       const outcome = classify(response, clock.now(), requestId);
       if (response.status === 429) this.options.rateLimiter?.throttled();
       if (outcome.ok) {
@@ -265,6 +265,18 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
   return Array.isArray(value) ? value[0] : value;
 }
 
+/**
+ * A request id is worth quoting to Huawei support only as a short token; anything else in the
+ * header is dropped, since it would reach callers (problem bodies) and log lines verbatim, at a
+ * length of the sender's choosing.
+ */
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
+
+function upstreamRequestId(headers: IncomingHttpHeaders): string | undefined {
+  const value = header(headers, 'x-request-id');
+  return value !== undefined && REQUEST_ID_PATTERN.test(value) ? value : undefined;
+}
+
 /** Reads only Huawei's error code (a short token); the message may contain the AK and is dropped. */
 export function errorCode(body: Buffer): string | undefined {
   try {
@@ -279,11 +291,17 @@ export function errorCode(body: Buffer): string | undefined {
   }
 }
 
-/** Retry-After as delta-seconds or an HTTP date; undefined when absent or unreadable. */
+/**
+ * Huawei suggests 2-5 s; an hour is beyond any deadline here, so a larger value only has to stay
+ * a number that renders as an integer (10^23 would render as `1e+23`).
+ */
+const MAX_RETRY_AFTER_MS = 3_600_000;
+
+/** Retry-After as delta-seconds or an HTTP date, at most an hour; undefined when unreadable. */
 export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
   if (!value) return undefined;
   const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  if (/^\d+$/.test(trimmed)) return Math.min(MAX_RETRY_AFTER_MS, Number(trimmed) * 1000);
   const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+  return Number.isNaN(date) ? undefined : Math.min(MAX_RETRY_AFTER_MS, Math.max(0, date - now));
 }

@@ -345,6 +345,63 @@ describe('DmsClient.showConnectorTask', () => {
   });
 });
 
+describe('DmsClient and the X-Request-Id header', () => {
+  const untrusted = [
+    ['of 8,000 characters', 'a'.repeat(8_000)],
+    ['of 129 characters', 'a'.repeat(129)],
+    ['with spaces', 'request id with spaces'],
+    ['with markup', '<script>alert(1)</script>'],
+    ['with a line separator', 'req-1\u2028level=ERROR'],
+  ];
+
+  it.each(untrusted)('drops an id %s from a successful answer', async (_what, id) => {
+    const { client, call } = setup([json(200, {}, { 'x-request-id': id })]);
+
+    const response = await client.showConnectorTask(REF, call);
+
+    expect(response.requestId).toBeUndefined();
+  });
+
+  it.each(untrusted)('drops an id %s from an upstream error', async (_what, id) => {
+    const { client, call } = setup([json(400, {}, { 'x-request-id': id })]);
+
+    const error = await client.showConnectorTask(REF, call).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(UpstreamRejectedError);
+    expect((error as UpstreamRejectedError).upstreamRequestId).toBeUndefined();
+  });
+
+  it('drops an untrusted id from a not-found answer', async () => {
+    const { client, call } = setup([json(404, {}, { 'x-request-id': 'a b' })]);
+
+    const error = await client.showConnectorTask(REF, call).catch((e: unknown) => e);
+
+    expect((error as TaskNotFoundError).upstreamRequestId).toBeUndefined();
+  });
+
+  it.each(['0f1e2d3c4b5a69788796a5b4c3d2e1f0', 'req-1', 'a.b_c-D', 'a'.repeat(128)])(
+    'keeps the token-shaped id %s',
+    async (id) => {
+      const { client, call } = setup([json(200, {}, { 'x-request-id': id })]);
+
+      const response = await client.showConnectorTask(REF, call);
+
+      expect(response.requestId).toBe(id);
+    },
+  );
+});
+
+describe('DmsClient and an absurd Retry-After', () => {
+  it('reports a 429 asking for 10^23 seconds as a wait of at most an hour', async () => {
+    const { client, call } = setup([json(429, {}, { 'retry-after': `1${'0'.repeat(23)}` })]);
+
+    const error = await client.showConnectorTask(REF, call).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(UpstreamThrottledError);
+    expect((error as UpstreamThrottledError).retryAfterSeconds).toBe(3_600);
+  });
+});
+
 describe('DmsClient.listConnectorTasks', () => {
   it('signs the paging parameters as the query', async () => {
     const { client, sent, call } = setup([json(200, { tasks: [] })]);
@@ -363,6 +420,15 @@ describe('parseRetryAfter', () => {
   it('reads an HTTP date relative to now', () => {
     const now = Date.UTC(2026, 10, 23, 12, 0, 0);
     expect(parseRetryAfter('Mon, 23 Nov 2026 12:00:05 GMT', now)).toBe(5_000);
+  });
+
+  it('caps delta-seconds at an hour', () => {
+    expect(parseRetryAfter(`1${'0'.repeat(23)}`, 0)).toBe(3_600_000);
+  });
+
+  it('caps an HTTP date at an hour from now', () => {
+    const now = Date.UTC(2026, 10, 23, 12, 0, 0);
+    expect(parseRetryAfter('Fri, 31 Dec 9999 23:59:59 GMT', now)).toBe(3_600_000);
   });
 
   it('ignores what it cannot read', () => {
