@@ -13,7 +13,8 @@ export const WATCH_LIST_FORMAT =
 
 /**
  * Parses WATCHED_TASKS. The project may be left out when the deployment serves exactly one.
- * Every entry must name a served project. Duplicates are dropped, order kept.
+ * Every entry must name a served project, and there must be one. Duplicates are dropped, order
+ * kept.
  */
 export function parseWatchList(
   value: string,
@@ -21,6 +22,12 @@ export function parseWatchList(
 ): WatchEntry[] {
   const entries = new Map<string, WatchEntry>();
   const tokens = value.split(/[\s,]+/).filter((token) => token.length > 0);
+  if (tokens.length === 0) {
+    // Polling nothing would "complete" every run and keep the poller-stopped alarm quiet.
+    throw new ConfigurationError(
+      `WATCHED_TASKS lists no entry: it must hold ${WATCH_LIST_FORMAT}.`,
+    );
+  }
   tokens.forEach((token, index) => {
     const where = `WATCHED_TASKS entry ${index + 1} ("${token.slice(0, 120)}")`;
     const parts = token.split('/');

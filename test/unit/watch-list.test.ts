@@ -68,6 +68,51 @@ describe('parseWatchList', () => {
   );
 });
 
+describe('an effectively empty watch list', () => {
+  it.each([',,,', ' , \n ,\t'])(
+    'is refused when WATCHED_TASKS=%j holds separators only, naming the variable',
+    (value) => {
+      expect(() => parseWatchList(value, ONE_PROJECT)).toThrow(ConfigurationError);
+      expect(() => parseWatchList(value, ONE_PROJECT)).toThrow(/WATCHED_TASKS/);
+    },
+  );
+
+  it('is refused by loadPollConfig', () => {
+    expect(() => loadPollConfig({ WATCHED_TASKS: ',,,' }, ONE_PROJECT)).toThrow(/WATCHED_TASKS/);
+  });
+});
+
+describe('the scheduled function at cold start', () => {
+  const baseEnv = {
+    HUAWEICLOUD_SECRET_ID: 'huawei-secret',
+    HUAWEICLOUD_REGION: 'cn-north-4',
+    HUAWEICLOUD_PROJECT_ID: PROJECT,
+    STATUS_TABLE_NAME: 'status-table',
+  };
+  const saved = process.env;
+
+  afterEach(() => {
+    process.env = saved;
+  });
+
+  function coldStart(watchedTasks: string): unknown {
+    process.env = { ...saved, ...baseEnv, WATCHED_TASKS: watchedTasks };
+    let loaded: unknown;
+    jest.isolateModules(() => {
+      loaded = jest.requireActual('../../functions/scheduled');
+    });
+    return loaded;
+  }
+
+  it('starts with a watch list', () => {
+    expect(coldStart(`${INSTANCE}/*`)).toHaveProperty('handler');
+  });
+
+  it('refuses to start with WATCHED_TASKS=",,,", naming the variable', () => {
+    expect(() => coldStart(',,,')).toThrow(/WATCHED_TASKS/);
+  });
+});
+
 describe('loadPollConfig', () => {
   it('requires WATCHED_TASKS', () => {
     expect(() => loadPollConfig({}, ONE_PROJECT)).toThrow(ConfigurationError);
