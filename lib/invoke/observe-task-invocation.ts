@@ -1,6 +1,7 @@
 import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import type middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
@@ -55,6 +56,8 @@ export function taskRefFromInvokeInput(
 
 export type InvokeHandler = middy.MiddyfiedHandler<unknown, InvokeOutput, Error, Context>;
 
+type InvokeMiddleware = middy.MiddlewareObj<unknown, InvokeOutput, Error, Context>;
+
 /**
  * Direct invoke for workflows: errors are thrown with stable names for Retry/Catch. The same
  * payload within INVOKE_IDEMPOTENCY_TTL_SECONDS replays the first result (a Lambda invoked twice
@@ -62,22 +65,27 @@ export type InvokeHandler = middy.MiddyfiedHandler<unknown, InvokeOutput, Error,
  */
 export function createObserveTaskInvocationHandler(container: Container): InvokeHandler {
   const { config, clock, logger, metrics, observer } = container;
-  const handler = lambdaHandler<unknown, InvokeOutput>(container).use(
-    boundaryErrors<unknown, InvokeOutput>(logger, metrics),
-  );
+  // Order matters: `before` runs in `.use` order, `onError` in reverse, so the input is refused
+  // before idempotency hashes it, and boundaryErrors sees every error, idempotency's included.
+  const handler = lambdaHandler<unknown, InvokeOutput>(container)
+    .use(boundaryErrors<unknown, InvokeOutput>(logger, metrics))
+    .use(refuseInvalidInput(config.huawei));
   if (config.invokeIdempotencyTtlSeconds > 0) {
     handler.use(
-      makeHandlerIdempotent({
-        persistenceStore: new DynamoDBPersistenceLayer({
-          tableName: config.statusTableName,
-          keyAttr: 'pk',
-          awsSdkV3Client: container.dynamoDb,
-        }),
-        config: new IdempotencyConfig({
-          expiresAfterSeconds: config.invokeIdempotencyTtlSeconds,
-          throwOnNoIdempotencyKey: true,
-        }),
-      }),
+      releasingOnlyOwnRecord(
+        makeHandlerIdempotent({
+          persistenceStore: new DynamoDBPersistenceLayer({
+            tableName: config.statusTableName,
+            keyAttr: 'pk',
+            awsSdkV3Client: container.dynamoDb,
+          }),
+          config: new IdempotencyConfig({
+            expiresAfterSeconds: config.invokeIdempotencyTtlSeconds,
+            throwOnNoIdempotencyKey: true,
+          }),
+        }) as InvokeMiddleware,
+        logger,
+      ),
     );
   }
   return handler.handler(async (event, context, { signal }) => {
@@ -89,4 +97,47 @@ export function createObserveTaskInvocationHandler(container: Container): Invoke
     });
     return { task, statusChanged, previousStatus };
   });
+}
+
+/**
+ * Without it, idempotency would hash `null` or `{}` first and fail with its own error, and
+ * a payload that can never succeed would cost a DynamoDB write.
+ */
+function refuseInvalidInput(served: Container['config']['huawei']): InvokeMiddleware {
+  return {
+    before: (request) => {
+      taskRefFromInvokeInput(request.event, served);
+    },
+  };
+}
+
+const RECORD_WRITTEN = 'invoke.idempotencyRecordWritten';
+
+/**
+ * Powertools' onError deletes the in-progress record even when its own `before` failed: with
+ * DynamoDB down that second call fails too, and a throw from an onError skips the later ones
+ * (boundaryErrors), so the caller got a raw IdempotencyPersistenceLayerError; when another
+ * invocation holds the record, it would delete that invocation's record. So: release only a
+ * record this invocation wrote, and let a failed release not replace the caller's error (the
+ * record then expires with the in-progress timeout).
+ */
+function releasingOnlyOwnRecord(idempotency: InvokeMiddleware, logger: Logger): InvokeMiddleware {
+  return {
+    before: async (request) => {
+      const replay: unknown = await idempotency.before?.(request);
+      (request.internal as Record<string, unknown>)[RECORD_WRITTEN] = true;
+      return replay;
+    },
+    ...(idempotency.after ? { after: idempotency.after } : {}),
+    onError: async (request) => {
+      if ((request.internal as Record<string, unknown>)[RECORD_WRITTEN] !== true) return;
+      try {
+        await idempotency.onError?.(request);
+      } catch (error) {
+        logger.warn('Could not release the idempotency record; it expires on its own', {
+          error: error instanceof Error ? error : String(error),
+        });
+      }
+    },
+  };
 }
