@@ -13,11 +13,17 @@ export function countError(metrics: Metrics, error: unknown): void {
 
 /**
  * Logs an error once, at a level that matches who must act: the caller (4xx, info) or us (error).
- * Our errors carry only our own messages, so logging them whole is safe.
+ * Our errors carry only our own messages, so logging them whole is safe. `context` says which
+ * item failed when one invocation handles several (never a secret: identifiers only).
  */
-export function logError(logger: Logger, error: unknown): void {
+export function logError(
+  logger: Logger,
+  error: unknown,
+  context: Record<string, string> = {},
+): void {
   if (error instanceof ServiceError) {
     const fields = {
+      ...context,
       errorName: error.name,
       code: error.code,
       ...(error instanceof UpstreamError
@@ -28,5 +34,8 @@ export function logError(logger: Logger, error: unknown): void {
     else logger.error(error.message, { ...fields, error });
     return;
   }
-  logger.error('Unexpected error', { error: error instanceof Error ? error : String(error) });
+  logger.error('Unexpected error', {
+    ...context,
+    error: error instanceof Error ? error : String(error),
+  });
 }
