@@ -1,6 +1,11 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
-import { ServiceError, UpstreamThrottledError } from '../errors';
+import {
+  ConfigurationError,
+  DependencyUnavailableError,
+  ServiceError,
+  UpstreamThrottledError,
+} from '../errors';
 import type { CallOptions } from '../huawei/dms-client';
 import { BatchedStatusReads } from '../status/batched-status-reads';
 import type { StatusStore } from '../status/status-store';
@@ -26,6 +31,15 @@ export interface PollSummary {
 }
 
 export const REPORTED_FAILURES = 20;
+
+export interface PollResult {
+  readonly summary: PollSummary;
+  /**
+   * Failures of our own infrastructure (DynamoDB, Secrets Manager, configuration), all of them:
+   * `summary.failures` is a sample, and the poll worker must redeliver a batch that had any.
+   */
+  readonly infrastructureFailed: number;
+}
 
 /** How a failure appears in a poll summary: stable names only, never a message. */
 export function pollFailure(task: string, error: unknown): PollFailure {
@@ -57,7 +71,7 @@ export async function pollTasks(
   refs: readonly TaskRef[],
   deps: PollDependencies,
   options: PollOptions,
-): Promise<PollSummary> {
+): Promise<PollResult> {
   const reads = new BatchedStatusReads(deps.store, READ_LINGER_MS);
   const call: CallOptions = {
     deadline: options.deadline,
@@ -68,6 +82,7 @@ export async function pollTasks(
   let changed = 0;
   let missing = 0;
   const failures: PollFailure[] = [];
+  let infrastructureFailed = 0;
 
   const worker = async () => {
     for (let item = queue.shift(); item; item = queue.shift()) {
@@ -82,17 +97,23 @@ export async function pollTasks(
           continue;
         }
         failures.push(pollFailure(taskKey(item.ref), error));
+        if (error instanceof DependencyUnavailableError || error instanceof ConfigurationError) {
+          infrastructureFailed += 1;
+        }
       }
     }
   };
   const workers = Math.max(1, Math.min(options.concurrency, refs.length));
   await Promise.all(Array.from({ length: workers }, worker));
   return {
-    checked,
-    changed,
-    missing,
-    failed: failures.length,
-    failures: failures.slice(0, REPORTED_FAILURES),
+    summary: {
+      checked,
+      changed,
+      missing,
+      failed: failures.length,
+      failures: failures.slice(0, REPORTED_FAILURES),
+    },
+    infrastructureFailed,
   };
 }
 

@@ -9,16 +9,15 @@ import { DependencyUnavailableError, InvalidRequestError } from '../errors';
 import { pollBatchMessageSchema } from './fan-out';
 import { pollTasks, recordPollMetrics } from './poll-tasks';
 import { parseJsonOrUndefined } from '../json';
+import { logError } from '../log-error';
 
 export type PollWorkerHandler = middy.MiddyfiedHandler<SQSEvent, SQSBatchResponse, Error, Context>;
-
-/** Failures worth a redelivery: our own infrastructure. Per-task upstream faults are not. */
-const REDELIVER_ON = new Set(['DependencyUnavailableError', 'ConfigurationError']);
 
 /**
  * Consumes the poll batches the scheduled poller fans out. A record whose poll could not use
  * DynamoDB/EventBridge/Secrets Manager is reported as a batch item failure and comes back; a
  * malformed record is reported too, and ends in the queue's dead-letter queue after its retries.
+ * Per-task upstream faults are not redelivered: the next poll sees those tasks again.
  */
 export function createPollWorkerHandler(
   container: Container,
@@ -31,21 +30,42 @@ export function createPollWorkerHandler(
     .use(boundaryErrors<SQSEvent, SQSBatchResponse>(logger, metrics))
     .handler(async (event, context, { signal }) => {
       const deadline = upstreamDeadline(clock, context, config.upstream.defaultDeadlineMs);
-      const pollRecord = async (record: SQSRecord) => {
+      const pollBatch = async (record: SQSRecord) => {
         const message = pollBatchMessageSchema.safeParse(parseJsonOrUndefined(record.body));
         if (!message.success) {
           throw new InvalidRequestError('Malformed poll batch message.');
         }
-        const summary = await pollTasks(message.data.tasks, container, {
+        const { summary, infrastructureFailed } = await pollTasks(message.data.tasks, container, {
           concurrency: options.concurrency,
           deadline,
           signal,
         });
-        logger.info('Poll batch finished', { messageId: record.messageId, ...summary });
+        logger.info('Poll batch finished', {
+          messageId: record.messageId,
+          ...summary,
+          infrastructureFailed,
+        });
         recordPollMetrics(metrics, summary);
-        const infrastructure = summary.failures.find((f) => REDELIVER_ON.has(f.error));
-        if (infrastructure) throw new DependencyUnavailableError(infrastructure.error);
+        if (infrastructureFailed > 0) {
+          throw new DependencyUnavailableError(
+            `Infrastructure for ${infrastructureFailed} of ${message.data.tasks.length} tasks of the batch`,
+          );
+        }
       };
-      return processPartialResponse(event, pollRecord, processor, { context });
+      const pollRecord = async (record: SQSRecord) => {
+        try {
+          await pollBatch(record);
+        } catch (error) {
+          // Powertools keeps a record's error to itself: without this, a redelivery leaves no trace.
+          logError(logger, error, { messageId: record.messageId });
+          throw error;
+        }
+      };
+      // Every record failing is still a batch response, not a failed invocation: Powertools'
+      // FullBatchFailureError would reach the Errors alarm as an INTERNAL_ERROR.
+      return processPartialResponse(event, pollRecord, processor, {
+        context,
+        throwOnFullBatchFailure: false,
+      });
     });
 }

@@ -62,7 +62,8 @@ export function createScheduledPollHandler(
         );
         summary = { ...emptySummary(failures), discovered, enqueuedBatches };
       } else {
-        const polled = await pollTasks(refs, container, {
+        // Nothing to redeliver here: an infrastructure failure waits for the next poll.
+        const { summary: polled } = await pollTasks(refs, container, {
           ...call,
           concurrency: pollConfig.concurrency,
         });
