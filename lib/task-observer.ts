@@ -45,13 +45,15 @@ export type TaskCheck =
 /** Reads the stored status after the upstream answer; the poller passes a batching reader. */
 export type ReadStoredStatus = (ref: TaskRef) => Promise<StoredStatus | undefined>;
 
-type Seen =
+/** What Huawei answered, and when: the answer describes the task between the two times. */
+type Seen = { readonly lookedAt: number; readonly answeredAt: number } & (
   | {
       readonly kind: 'present';
       readonly task: ConnectorTask;
       readonly requestId: string | undefined;
     }
-  | { readonly kind: 'gone'; readonly error: TaskNotFoundError };
+  | { readonly kind: 'gone'; readonly error: TaskNotFoundError }
+);
 
 /**
  * Rounds of "lost the conditional write, re-read, decide again" before giving up: each lost round
@@ -64,6 +66,8 @@ export const MAX_COMMIT_ATTEMPTS = 5;
  * (after the answer, so the decision rests on the latest committed fact), and commit a change as
  * version + 1 with a conditional write. A lost write means someone else committed: re-read and
  * decide again, so a different status seen by a concurrent observer is never assumed to be ours.
+ * An answer that is older than the stored one (Huawei answered us before the observation that
+ * committed it even asked) changes nothing: it would record a transition back in time.
  * Publishing is not done here: the table's stream carries each committed change to the consumer
  * (lib/status/status-stream.ts), so a read never waits for, or fails because of, EventBridge.
  */
@@ -117,6 +121,7 @@ export class TaskObserver {
 
   private async look(ref: TaskRef, call: CallOptions): Promise<Seen> {
     const started = this.deps.clock.now();
+    const when = () => ({ lookedAt: started, answeredAt: this.deps.clock.now() });
     let attempts = 0;
     let outcome = 'OK';
     try {
@@ -130,12 +135,13 @@ export class TaskObserver {
         kind: 'present',
         task: normalizeConnectorTask(response.body),
         requestId: response.requestId,
+        ...when(),
       };
     } catch (error) {
       // A body that breaks the contract arrives after the attempts were counted: keep that count.
       attempts ||= error instanceof UpstreamError ? error.attempts : 1;
       outcome = error instanceof ServiceError ? error.code : 'INTERNAL_ERROR';
-      if (error instanceof TaskNotFoundError) return { kind: 'gone', error };
+      if (error instanceof TaskNotFoundError) return { kind: 'gone', error, ...when() };
       throw error;
     } finally {
       this.recordUpstream(this.deps.clock.now() - started, attempts, outcome);
@@ -157,11 +163,13 @@ export class TaskObserver {
     const status = seen.kind === 'present' ? seen.task.status : DELETED_STATUS;
     if (seen.kind === 'gone' && !stored) return undefined;
     if (stored && stored.status === status) return undefined;
+    if (stored?.lookedAt !== undefined && stored.lookedAt > seen.answeredAt) return undefined;
     return {
       status,
       version: (stored?.version ?? 0) + 1,
       taskName: seen.kind === 'present' ? seen.task.name : (stored?.taskName ?? null),
       observedAt: new Date(this.deps.clock.now()).toISOString(),
+      lookedAt: seen.lookedAt,
       previousStatus: stored?.status ?? null,
       task: seen.kind === 'present' ? seen.task : null,
     };

@@ -134,7 +134,10 @@ async function seedStatuses(env: BenchEnvironment, refs: readonly TaskRef[]): Pr
   const store = new DynamoDbStatusStore(env.clients.dynamoDb, env.tableName);
   const sample = refs.slice(0, 100);
   const read = await store.getMany(sample);
-  if (read.size !== sample.length || [...read.values()].some((s) => s.status !== 'RUNNING')) {
+  if (
+    read.size !== sample.length ||
+    [...read.values()].some((s) => s instanceof Error || s.status !== 'RUNNING')
+  ) {
     throw new Error('poll scale: the seeded statuses do not read back as the function reads them');
   }
 }

@@ -38,7 +38,12 @@ export class BatchedStatusReads {
     const batch = this.#queue;
     this.#queue = [];
     this.store.getMany(batch.map((waiting) => waiting.ref)).then(
-      (found) => batch.forEach((waiting) => waiting.resolve(found.get(partitionKey(waiting.ref)))),
+      (found) =>
+        batch.forEach((waiting) => {
+          const stored = found.get(partitionKey(waiting.ref));
+          if (stored instanceof Error) waiting.reject(stored);
+          else waiting.resolve(stored);
+        }),
       (error: unknown) => batch.forEach((waiting) => waiting.reject(error)),
     );
   }

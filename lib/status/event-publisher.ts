@@ -9,7 +9,7 @@ import { EVENT_DETAIL_TYPE, EVENT_SOURCE, type StatusChangeDetail } from './stat
 
 /** PutEvents takes at most 10 entries… */
 export const PUT_EVENTS_MAX_ENTRIES = 10;
-/** …and at most 256 KB of entries per request, sized as `putEventsEntrySize` does. */
+/** …and less than 256 KB of entries per request, sized as `putEventsEntrySize` does. */
 export const PUT_EVENTS_MAX_BYTES = 256 * 1024;
 
 export interface PublishOutcome {
@@ -17,6 +17,8 @@ export interface PublishOutcome {
   readonly firstUndelivered: number | undefined;
   /** PutEvents calls made, retries included. */
   readonly calls: number;
+  /** The error name or entry error code of the last failure, for the log; never its message. */
+  readonly lastError?: string;
 }
 
 export interface EventBridgePublisherOptions {
@@ -58,18 +60,29 @@ interface Pending {
 export class EventBridgePublisher {
   constructor(private readonly options: EventBridgePublisherOptions) {}
 
+  /** Whether the event fits a PutEvents request at all (EventBridge refuses an entry ≥ 256 KB). */
+  accepts(detail: StatusChangeDetail): boolean {
+    return this.entry(detail, 0).size < PUT_EVENTS_MAX_BYTES;
+  }
+
   async publishInOrder(details: readonly StatusChangeDetail[]): Promise<PublishOutcome> {
     let calls = 0;
+    let lastError: string | undefined;
     const entries = details.map((detail, index) => this.entry(detail, index));
     for (const request of packRequests(entries)) {
       let unsent = request;
       for (let attempt = 1; unsent.length > 0; attempt++) {
         calls += 1;
-        const rejected = await this.send(unsent);
+        const { rejected, error } = await this.send(unsent);
         unsent = unsent.filter((item) => rejected.has(item));
         if (unsent.length === 0) break;
+        lastError = error;
         if (attempt >= (this.options.maxAttempts ?? 3)) {
-          return { firstUndelivered: Math.min(...unsent.map((item) => item.index)), calls };
+          return {
+            firstUndelivered: Math.min(...unsent.map((item) => item.index)),
+            calls,
+            lastError,
+          };
         }
         await this.options.clock.sleep((this.options.retryDelayMs ?? 100) * attempt);
       }
@@ -89,21 +102,25 @@ export class EventBridgePublisher {
     return { index, task: taskKey(detail), entry, size: putEventsEntrySize(entry) };
   }
 
-  /** Returns the items whose entries were not accepted. */
-  private async send(items: readonly Pending[]): Promise<Set<Pending>> {
+  /** Returns the items whose entries were not accepted, and why (a name or code only). */
+  private async send(
+    items: readonly Pending[],
+  ): Promise<{ rejected: Set<Pending>; error?: string }> {
     try {
       const output = await this.options.client.send(
         new PutEventsCommand({ Entries: items.map((item) => item.entry) }),
       );
-      if (!output.FailedEntryCount) return new Set();
+      if (!output.FailedEntryCount) return { rejected: new Set() };
       // Result entries are positional: the i-th answers the i-th request entry.
-      return new Set(
-        items.filter(
-          (_, i) => output.Entries?.[i]?.ErrorCode !== undefined || !output.Entries?.[i]?.EventId,
-        ),
-      );
-    } catch {
-      return new Set(items);
+      const failed = (i: number) =>
+        output.Entries?.[i]?.ErrorCode !== undefined || !output.Entries?.[i]?.EventId;
+      const code = output.Entries?.find((entry) => entry.ErrorCode)?.ErrorCode;
+      return {
+        rejected: new Set(items.filter((_, i) => failed(i))),
+        error: code ?? 'FailedEntryCount',
+      };
+    } catch (error) {
+      return { rejected: new Set(items), error: (error as { name?: string }).name ?? 'Error' };
     }
   }
 }
@@ -120,7 +137,7 @@ export function packRequests<T extends { task: string; size: number }>(items: re
   for (const item of items) {
     const full =
       current.length === PUT_EVENTS_MAX_ENTRIES ||
-      bytes + item.size > PUT_EVENTS_MAX_BYTES ||
+      bytes + item.size >= PUT_EVENTS_MAX_BYTES ||
       tasks.has(item.task);
     if (full && current.length > 0) {
       requests.push(current);

@@ -41,22 +41,29 @@ export function createStatusStreamHandler(container: StreamConsumerContainer): S
         throw new InvalidRequestError('Not a DynamoDB stream event: Records is missing.');
       }
       const records: readonly unknown[] = event.Records;
-      let stopAt = records.length;
       const changes: { index: number; detail: StatusChangeDetail }[] = [];
+      const unpublishable: { index: number; problem: string }[] = [];
       for (const [index, record] of records.entries()) {
         const meaning = readStreamRecord(record);
-        if (meaning.kind === 'change') changes.push({ index, detail: meaning.detail });
-        if (meaning.kind !== 'unpublishable') continue;
-        if (!(await setAside(container, record, meaning.problem))) {
+        if (meaning.kind === 'unpublishable') unpublishable.push({ index, ...meaning });
+        else if (meaning.kind === 'change' && !publisher.accepts(meaning.detail)) {
+          unpublishable.push({ index, problem: 'the event is larger than PutEvents accepts' });
+        } else if (meaning.kind === 'change') changes.push({ index, detail: meaning.detail });
+      }
+
+      const outcome = await publisher.publishInOrder(changes.map((change) => change.detail));
+      let stopAt =
+        outcome.firstUndelivered === undefined
+          ? records.length
+          : changes[outcome.firstUndelivered]!.index;
+      // Set aside only what lies before the first undelivered record: what follows comes back
+      // with the retry, and would otherwise be set aside once per retry.
+      for (const { index, problem } of unpublishable) {
+        if (index >= stopAt) break;
+        if (!(await setAside(container, records[index], problem))) {
           stopAt = index;
           break;
         }
-      }
-
-      // Every change collected lies before stopAt: collecting ends where a set-aside failed.
-      const outcome = await publisher.publishInOrder(changes.map((change) => change.detail));
-      if (outcome.firstUndelivered !== undefined) {
-        stopAt = changes[outcome.firstUndelivered]!.index;
       }
       const delivered = changes.filter((change) => change.index < stopAt).length;
       metrics.addMetric('EventsPublished', MetricUnit.Count, delivered);
@@ -69,6 +76,7 @@ export function createStatusStreamHandler(container: StreamConsumerContainer): S
         returned: records.length - stopAt,
         firstReturned: itemIdentifier,
         putEventsCalls: outcome.calls,
+        putEventsError: outcome.lastError,
       });
       // Without a position Lambda cannot resume part-way: failing the batch makes it retry all.
       if (itemIdentifier === undefined) {

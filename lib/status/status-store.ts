@@ -19,6 +19,11 @@ export interface StoredStatus {
   readonly version: number;
   readonly taskName: string | null;
   readonly observedAt: string;
+  /**
+   * When the observation that committed it sent its upstream request (epoch ms): Huawei's answer
+   * describes the task at some moment after this. Absent on items written by earlier versions.
+   */
+  readonly lookedAt?: number;
 }
 
 /**
@@ -27,6 +32,7 @@ export interface StoredStatus {
  * nothing that grows with the number of changes.
  */
 export interface StatusChange extends StoredStatus {
+  readonly lookedAt: number;
   readonly previousStatus: string | null;
   /** The task as observed; null when it disappeared upstream. */
   readonly task: ConnectorTask | null;
@@ -35,8 +41,13 @@ export interface StatusChange extends StoredStatus {
 export interface StatusStore {
   /** Consistent read of the stored status. */
   get(ref: TaskRef): Promise<StoredStatus | undefined>;
-  /** Consistent reads of many tasks, keyed by `partitionKey`. */
-  getMany(refs: readonly TaskRef[]): Promise<Map<string, StoredStatus>>;
+  /**
+   * Consistent reads of many tasks, keyed by `partitionKey`; an item that cannot be read is its
+   * own error, so it fails only the reads of that task.
+   */
+  getMany(
+    refs: readonly TaskRef[],
+  ): Promise<Map<string, StoredStatus | DependencyUnavailableError>>;
   /**
    * Writes `change` if the stored version is still `change.version - 1` (no item for version 1);
    * false when another observer committed first.
@@ -58,7 +69,7 @@ const BATCH_GET_LIMIT = 100;
 const MAX_UNPROCESSED_ROUNDS = 5;
 /** Reads fetch what a decision needs, never the stored task (up to 64 KiB). */
 const DECISION_ATTRIBUTES = {
-  ProjectionExpression: 'pk, #status, #version, taskName, observedAt',
+  ProjectionExpression: 'pk, #status, #version, taskName, observedAt, lookedAt',
   ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
 };
 
@@ -67,6 +78,7 @@ const storedStatusItemSchema = z.object({
   version: z.object({ N: z.string().regex(/^[1-9]\d{0,14}$/) }),
   taskName: z.union([z.object({ S: z.string() }), z.object({ NULL: z.literal(true) })]).optional(),
   observedAt: z.object({ S: z.string() }),
+  lookedAt: z.object({ N: z.string().regex(/^\d{1,15}$/) }).optional(),
 });
 
 export function partitionKey(ref: TaskRef): string {
@@ -93,8 +105,10 @@ export class DynamoDbStatusStore implements StatusStore {
     return output.Item ? fromItem(output.Item) : undefined;
   }
 
-  async getMany(refs: readonly TaskRef[]): Promise<Map<string, StoredStatus>> {
-    const found = new Map<string, StoredStatus>();
+  async getMany(
+    refs: readonly TaskRef[],
+  ): Promise<Map<string, StoredStatus | DependencyUnavailableError>> {
+    const found = new Map<string, StoredStatus | DependencyUnavailableError>();
     const keys = [...new Set(refs.map(partitionKey))];
     for (let start = 0; start < keys.length; start += BATCH_GET_LIMIT) {
       let requested: Record<string, AttributeValue>[] = keys
@@ -115,7 +129,7 @@ export class DynamoDbStatusStore implements StatusStore {
         );
         for (const item of output.Responses?.[this.tableName] ?? []) {
           const pk = item.pk?.S;
-          if (pk) found.set(pk, fromItem(item));
+          if (pk) found.set(pk, readOrError(item));
         }
         requested = output.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
       }
@@ -213,19 +227,29 @@ export function toItem(ref: TaskRef, change: StatusChange): Record<string, Attri
     version: { N: String(change.version) },
     taskName: nullableString(change.taskName),
     observedAt: { S: change.observedAt },
+    lookedAt: { N: String(change.lookedAt) },
     previousStatus: nullableString(change.previousStatus),
     task: nullableString(change.task === null ? null : JSON.stringify(change.task)),
   };
 }
 
-function fromItem(item: Record<string, AttributeValue>): StoredStatus {
+function readOrError(
+  item: Record<string, AttributeValue>,
+): StoredStatus | DependencyUnavailableError {
   const parsed = storedStatusItemSchema.safeParse(item);
-  if (!parsed.success) throw new DependencyUnavailableError('Amazon DynamoDB (unreadable item)');
-  const { status, version, taskName, observedAt } = parsed.data;
+  if (!parsed.success) return new DependencyUnavailableError('Amazon DynamoDB (unreadable item)');
+  const { status, version, taskName, observedAt, lookedAt } = parsed.data;
   return {
     status: status.S,
     version: Number(version.N),
     taskName: taskName && 'S' in taskName ? taskName.S : null,
     observedAt: observedAt.S,
+    ...(lookedAt ? { lookedAt: Number(lookedAt.N) } : {}),
   };
+}
+
+function fromItem(item: Record<string, AttributeValue>): StoredStatus {
+  const stored = readOrError(item);
+  if (stored instanceof Error) throw stored;
+  return stored;
 }

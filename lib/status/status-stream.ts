@@ -71,14 +71,20 @@ export function readStreamRecord(record: unknown): StreamRecordMeaning {
   if (eventName === 'REMOVE' || !next) return { kind: 'skip' };
   if (next === UNREADABLE) return { kind: 'unpublishable', problem: 'the new image is unreadable' };
   if (typeof next.pk !== 'string' || !next.pk.startsWith(TASK_KEY_PREFIX)) return { kind: 'skip' };
+  // A write that did not raise the version committed no change, whatever the item's shape (an
+  // earlier version's marker updates included).
+  const previous = image(dynamodb.OldImage);
+  const previousVersion = previous === UNREADABLE ? undefined : previous?.version;
+  if (
+    typeof previousVersion === 'number' &&
+    typeof next.version === 'number' &&
+    previousVersion >= next.version
+  ) {
+    return { kind: 'skip' };
+  }
 
   const item = taskItemSchema.safeParse(next);
   if (!item.success) return { kind: 'unpublishable', problem: 'the task item is malformed' };
-  const previous = image(dynamodb.OldImage);
-  const previousVersion = previous === UNREADABLE ? undefined : previous?.version;
-  if (typeof previousVersion === 'number' && previousVersion >= item.data.version) {
-    return { kind: 'skip' };
-  }
 
   const { projectId, instanceId, taskId, version } = item.data;
   const ref = { projectId, instanceId, taskId };

@@ -77,6 +77,7 @@ const LARGE_TASKS = Array.from(
 const ITEM_ATTRIBUTES = [
   'instanceId',
   'instanceKey',
+  'lookedAt',
   'observedAt',
   'pk',
   'previousStatus',

@@ -29,6 +29,7 @@ function change(version: number, overrides: Partial<StatusChange> = {}): StatusC
     version,
     taskName: 'orders',
     observedAt: '2026-11-23T12:00:00.000Z',
+    lookedAt: 1_796_040_000_000,
     previousStatus: version === 1 ? null : 'RUNNING',
     task: null,
     ...overrides,
@@ -135,6 +136,7 @@ describe('toItem', () => {
       version: { N: '2' },
       taskName: { S: 'orders' },
       observedAt: { S: '2026-11-23T12:00:00.000Z' },
+      lookedAt: { N: '1796040000000' },
       previousStatus: { S: 'RUNNING' },
       task: { S: JSON.stringify(task) },
     });
@@ -168,9 +170,17 @@ describe('DynamoDbStatusStore.get', () => {
       TableName: TABLE,
       Key: { pk: { S: partitionKey(REF) } },
       ConsistentRead: true,
-      ProjectionExpression: 'pk, #status, #version, taskName, observedAt',
+      ProjectionExpression: 'pk, #status, #version, taskName, observedAt, lookedAt',
       ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
     });
+  });
+
+  it('reads when the committing observation asked Huawei', async () => {
+    const { store } = setup(() => ({
+      Item: { ...storedItem(), lookedAt: { N: '1796040000000' } },
+    }));
+
+    await expect(store.get(REF)).resolves.toMatchObject({ lookedAt: 1_796_040_000_000 });
   });
 
   it('answers undefined for a task never observed', async () => {
@@ -190,6 +200,7 @@ describe('DynamoDbStatusStore.get', () => {
     ['a non-numeric version', { version: { N: 'x1' } }],
     ['an empty status', { status: { S: '' } }],
     ['no observedAt', { observedAt: undefined }],
+    ['a lookedAt that is not a whole number', { lookedAt: { N: '1.5' } }],
   ])('refuses an item with %s as unreadable', async (_name, overrides) => {
     const { store } = setup(() => ({ Item: { ...storedItem(), ...overrides } }));
 
@@ -226,6 +237,23 @@ describe('DynamoDbStatusStore.getMany', () => {
     expect([...found.entries()]).toEqual([[PK, expect.objectContaining({ status: 'PAUSED' })]]);
   });
 
+  it('answers an unreadable item with its own error, and the others with their status', async () => {
+    const other = { ...REF, taskId: '194917d0-aaaa-4bbb-8ccc-000000000001' };
+    const { store } = setup(() => ({
+      Responses: {
+        [TABLE]: [
+          { ...storedItem(), pk: { S: partitionKey(other) }, version: { N: 'x' } },
+          storedItem(),
+        ],
+      },
+    }));
+
+    const found = await store.getMany([REF, other]);
+
+    expect(found.get(PK)).toMatchObject({ status: 'RUNNING' });
+    expect(found.get(partitionKey(other))).toMatchObject({ name: 'DependencyUnavailableError' });
+  });
+
   it('asks again for unprocessed keys', async () => {
     const unprocessed = { UnprocessedKeys: { [TABLE]: { Keys: [{ pk: { S: PK } }] } } };
     const { store, commands } = setup(
@@ -236,7 +264,7 @@ describe('DynamoDbStatusStore.getMany', () => {
     const found = await store.getMany([REF]);
 
     expect(commands).toHaveLength(2);
-    expect(found.get(PK)?.status).toBe('RUNNING');
+    expect(found.get(PK)).toMatchObject({ status: 'RUNNING' });
   });
 
   it('gives up after five rounds of unprocessed keys', async () => {

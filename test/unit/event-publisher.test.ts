@@ -97,19 +97,19 @@ describe('packRequests', () => {
     expect(requests.map((r) => r.length)).toEqual([10, 10, 1]);
   });
 
-  it('keeps an entry that brings the request to exactly 256 KiB', () => {
+  it('keeps an entry that brings the request to one byte under 256 KiB', () => {
     const requests = packRequests([
       { id: 'a', task: 'a', size: PUT_EVENTS_MAX_BYTES - 1000 },
-      { id: 'b', task: 'b', size: 1000 },
+      { id: 'b', task: 'b', size: 999 },
     ]);
 
     expect(ids(requests)).toEqual([['a', 'b']]);
   });
 
-  it('cuts before an entry that would bring the request one byte over 256 KiB', () => {
+  it('cuts before an entry that would bring the request to 256 KiB (it must stay below)', () => {
     const requests = packRequests([
       { id: 'a', task: 'a', size: PUT_EVENTS_MAX_BYTES - 1000 },
-      { id: 'b', task: 'b', size: 1001 },
+      { id: 'b', task: 'b', size: 1000 },
     ]);
 
     expect(ids(requests)).toEqual([['a'], ['b']]);
@@ -120,7 +120,7 @@ describe('packRequests', () => {
       { id: 'a', task: 'a', size: 200_000 },
       { id: 'b', task: 'b', size: 100_000 },
       { id: 'c', task: 'c', size: 100_000 },
-      { id: 'd', task: 'd', size: PUT_EVENTS_MAX_BYTES - 200_000 },
+      { id: 'd', task: 'd', size: PUT_EVENTS_MAX_BYTES - 200_001 },
     ]);
 
     expect(ids(requests)).toEqual([['a'], ['b', 'c', 'd']]);
@@ -315,7 +315,7 @@ describe('EventBridgePublisher.publishInOrder', () => {
 
     const outcome = await publisher.publishInOrder(details(1));
 
-    expect(outcome).toEqual({ firstUndelivered: 0, calls: 3 });
+    expect(outcome).toEqual({ firstUndelivered: 0, calls: 3, lastError: 'Error' });
     expect(eventBridge.requests).toHaveLength(3);
   });
 
@@ -367,7 +367,7 @@ describe('EventBridgePublisher.publishInOrder', () => {
 
     const outcome = await publisher.publishInOrder(events);
 
-    expect(outcome).toEqual({ firstUndelivered: 11, calls: 4 });
+    expect(outcome).toEqual({ firstUndelivered: 11, calls: 4, lastError: 'InternalFailure' });
   });
 
   it('sends no later request once a request gave up', async () => {

@@ -39,7 +39,7 @@ export class InMemoryStatusStore implements StatusStore {
     return Promise.resolve(this.#status(ref));
   }
 
-  getMany(refs: readonly TaskRef[]): Promise<Map<string, StoredStatus>> {
+  getMany(refs: readonly TaskRef[]): ReturnType<StatusStore['getMany']> {
     this.getManyCalls.push([...refs]);
     const found = new Map<string, StoredStatus>();
     for (const ref of refs) {
@@ -72,7 +72,7 @@ export class InMemoryStatusStore implements StatusStore {
   #status(ref: TaskRef): StoredStatus | undefined {
     const change = this.stored(ref);
     if (!change) return undefined;
-    const { status, version, taskName, observedAt } = change;
-    return { status, version, taskName, observedAt };
+    const { status, version, taskName, observedAt, lookedAt } = change;
+    return { status, version, taskName, observedAt, lookedAt };
   }
 }

@@ -21,6 +21,7 @@ import {
   OTHER_REF,
   REF,
   changeRecord,
+  connectorTask,
   streamRecord,
   taskItem,
 } from './status-fixtures';
@@ -189,7 +190,13 @@ describe('status stream handler: logs', () => {
 
     expect(warn).toHaveBeenCalledWith(
       'Status change events not delivered; the stream will redeliver them',
-      { delivered: 1, returned: 2, firstReturned: '2', putEventsCalls: 3 },
+      {
+        delivered: 1,
+        returned: 2,
+        firstReturned: '2',
+        putEventsCalls: 3,
+        putEventsError: 'InternalFailure',
+      },
     );
   });
 
@@ -203,6 +210,24 @@ describe('status stream handler: logs', () => {
 });
 
 describe('status stream handler: records that can never become events', () => {
+  it('sets aside a change whose event is too large for PutEvents, and puts the others', async () => {
+    const { consume, sqs, eventBridge } = setup();
+    const huge = {
+      ...taskItem({ version: 1 }),
+      task: { S: JSON.stringify({ ...connectorTask(), topics: ['x'.repeat(262_144)] }) },
+    };
+    const tooLarge = streamRecord('INSERT', { newImage: huge }, '51');
+
+    const response = await consume([tooLarge, change(OTHER_REF, 1, '52')]);
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(eventBridge.sent().flat()).toEqual([statusEventId(OTHER_REF, 1)]);
+    expect(JSON.parse(sqs.sent[0]!.MessageBody!)).toMatchObject({
+      problem: 'the event is larger than PutEvents accepts',
+      sequenceNumber: '51',
+    });
+  });
+
   it('sets an unpublishable record aside on the failure queue with its position and keys', async () => {
     const { consume, sqs } = setup();
 
@@ -266,14 +291,23 @@ describe('status stream handler: records that can never become events', () => {
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: '72' }] });
   });
 
-  it('publishes the changes before a record it could not set aside, and none after it', async () => {
+  it('counts as delivered only the changes before a record it could not set aside', async () => {
     const { consume, eventBridge, metric } = setup({ refuseSetAside: true });
 
     await consume([change(REF, 1, '81'), malformed('82'), change(OTHER_REF, 1, '83')]);
 
-    expect(eventBridge.sent().flat()).toEqual([statusEventId(REF, 1)]);
+    // The change after it was put too; the retry from '82' repeats it with the same eventId.
+    expect(eventBridge.sent().flat()).toEqual([statusEventId(REF, 1), statusEventId(OTHER_REF, 1)]);
     expect(metric('EventsPublished')).toEqual([1]);
     expect(metric('StreamRecordsReturned')).toEqual([2]);
+  });
+
+  it('sets aside nothing after the first undelivered change: the retry brings it back', async () => {
+    const { consume, sqs } = setup({ answers: [new Error('EventBridge is down')] });
+
+    await consume([change(REF, 1, '91'), malformed('92')]);
+
+    expect(sqs.sent).toEqual([]);
   });
 
   it('sets nothing more aside after a record it could not set aside', async () => {

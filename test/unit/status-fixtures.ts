@@ -32,6 +32,7 @@ export function statusChange(overrides: Partial<StatusChange> = {}): StatusChang
     version: 1,
     taskName: TASK_NAME,
     observedAt: OBSERVED_AT,
+    lookedAt: Date.parse(OBSERVED_AT),
     previousStatus: null,
     task: connectorTask(status),
     ...overrides,

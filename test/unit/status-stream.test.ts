@@ -137,6 +137,17 @@ describe('readStreamRecord: records that are not changes', () => {
     expect(readStreamRecord(modify(5, 4))).toEqual(SKIP);
   });
 
+  it('skips a MODIFY that keeps the version of an item shaped by an earlier version', () => {
+    const earlier = taskItem({ version: 3 });
+    delete earlier.previousStatus;
+    delete earlier.task;
+    const withMarker = { ...earlier, pending: { L: [{ S: '{}' }] } };
+
+    const record = streamRecord('MODIFY', { oldImage: withMarker, newImage: earlier });
+
+    expect(readStreamRecord(record)).toEqual(SKIP);
+  });
+
   it('skips a REMOVE (expiry or clean-up is not a status change)', () => {
     const record = streamRecord('REMOVE', { oldImage: taskItem() });
 
@@ -182,6 +193,17 @@ describe('readStreamRecord: records that are not changes', () => {
 });
 
 describe('readStreamRecord: task items that cannot become events', () => {
+  it('sets aside a new image that cannot be read at all', () => {
+    const record = streamRecord('INSERT', {
+      newImage: { ...taskItem(), version: { BOGUS: '1' } } as unknown as Image,
+    });
+
+    expect(readStreamRecord(record)).toEqual({
+      kind: 'unpublishable',
+      problem: 'the new image is unreadable',
+    });
+  });
+
   it.each<[string, Image]>([
     ['a project id that is not 32 hex characters', { projectId: { S: 'PROJECT' } }],
     ['a missing project id', { projectId: { NULL: true } }],

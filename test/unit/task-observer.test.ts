@@ -8,7 +8,7 @@ import type { CallOptions, DmsClient, UpstreamResponse } from '../../lib/huawei/
 import { createLogger } from '../../lib/logger';
 import { DimensionedCounter, createMetrics } from '../../lib/metrics';
 import { DELETED_STATUS } from '../../lib/status/status-event';
-import type { StatusChange } from '../../lib/status/status-store';
+import type { StatusChange, StoredStatus } from '../../lib/status/status-store';
 import { MAX_COMMIT_ATTEMPTS, TaskObserver, type ReadStoredStatus } from '../../lib/task-observer';
 import type { TaskRef } from '../../lib/task-ref';
 import type { Tracing } from '../../lib/tracing';
@@ -133,6 +133,7 @@ describe('TaskObserver: deciding what changed', () => {
       version: 1,
       taskName: TASK_NAME,
       observedAt,
+      lookedAt: expect.any(Number) as number,
       previousStatus: null,
       task: connectorTask('RUNNING'),
     });
@@ -179,6 +180,7 @@ describe('TaskObserver: deciding what changed', () => {
       version: 4,
       taskName: TASK_NAME,
       observedAt,
+      lookedAt: expect.any(Number) as number,
       previousStatus: 'RUNNING',
       task: connectorTask('PAUSED'),
     });
@@ -247,6 +249,7 @@ describe('TaskObserver: tasks that disappear (404)', () => {
       version: 3,
       taskName: 'known-name',
       observedAt,
+      lookedAt: expect.any(Number) as number,
       previousStatus: 'PAUSED',
       task: null,
     });
@@ -296,6 +299,63 @@ describe('TaskObserver: tasks that disappear (404)', () => {
 
     await expect(observer.observe(REF, call)).rejects.toBe(error);
     expect(store.stored(REF)?.status).toBe(DELETED_STATUS);
+  });
+});
+
+describe('TaskObserver: answers older than the stored one', () => {
+  it('leaves the stored status alone when its observation asked Huawei after this answer came', async () => {
+    const { check, store, upstream, clock } = setup();
+    const later = clock.now() + UPSTREAM_LATENCY_MS + 1;
+    store.put(REF, statusChange({ status: 'PAUSED', version: 2, lookedAt: later }));
+    upstream.serves('RUNNING');
+
+    const result = await check();
+
+    expect(store.commits).toEqual([]);
+    expect(result).toMatchObject({ statusChanged: false, previousStatus: 'PAUSED' });
+  });
+
+  it('commits when the stored observation asked Huawei no later than this answer came', async () => {
+    const { check, store, upstream, clock } = setup();
+    const sameMoment = clock.now() + UPSTREAM_LATENCY_MS;
+    store.put(REF, statusChange({ status: 'PAUSED', version: 2, lookedAt: sameMoment }));
+    upstream.serves('RUNNING');
+
+    await check();
+
+    expect(store.stored(REF)).toMatchObject({ status: 'RUNNING', version: 3 });
+  });
+
+  it('records when it asked Huawei, before the answer', async () => {
+    const { check, store, clock } = setup();
+    const asked = clock.now();
+
+    await check();
+
+    expect(store.stored(REF)?.lookedAt).toBe(asked);
+  });
+
+  it('gives up its change when the winner of the write asked Huawei after this answer came', async () => {
+    const { check, store, upstream, clock } = setup();
+    store.put(REF, statusChange({ status: 'RUNNING', version: 1 }));
+    upstream.serves('STOPPED');
+    store.beforeCommit = () => {
+      store.beforeCommit = undefined;
+      store.put(
+        REF,
+        statusChange({
+          status: 'PAUSED',
+          version: 2,
+          previousStatus: 'RUNNING',
+          lookedAt: clock.now() + 1,
+        }),
+      );
+    };
+
+    const result = await check();
+
+    expect(store.stored(REF)).toMatchObject({ status: 'PAUSED', version: 2 });
+    expect(result).toMatchObject({ statusChanged: false, previousStatus: 'PAUSED' });
   });
 });
 
@@ -389,7 +449,7 @@ describe('TaskObserver: losing the conditional write', () => {
     const { check, store } = setup();
     store.put(REF, statusChange({ status: 'PAUSED', version: 1 }));
     const read = jest.fn<ReturnType<ReadStoredStatus>, Parameters<ReadStoredStatus>>((ref) =>
-      store.getMany([ref]).then((found) => found.values().next().value),
+      store.getMany([ref]).then((found) => found.values().next().value as StoredStatus),
     );
     store.beforeCommit = () => {
       store.beforeCommit = undefined;
