@@ -1,3 +1,4 @@
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GET_TASK_ROUTE, openApiDocument } from '../../lib/http/openapi';
 import { exampleTask } from '../simulator/huawei-dms-simulator';
 import { INSTANCE_ID, PROJECT_ID, TASK_ID, startHarness, type Harness } from '../support/harness';
@@ -91,17 +92,35 @@ function conformanceProblems(response: HttpResponse): string[] {
 let harness: Harness;
 /** A deployment whose Huawei Cloud secret does not exist: the route's only way to a 500. */
 let misconfigured: Harness;
+/** Other observers win every conditional write of the task: the route's way to a 409. */
+let contended: Harness;
+
+/** A real DynamoDB client whose status writes always lose to "another observer". */
+function alwaysOutrunDynamoDb(): DynamoDBClient {
+  const client = new DynamoDBClient({});
+  client.middlewareStack.add(
+    (next, context) => (args) => {
+      if (context.commandName !== 'PutItemCommand') return next(args);
+      return Promise.reject(
+        new ConditionalCheckFailedException({ message: 'another observer won', $metadata: {} }),
+      );
+    },
+    { step: 'initialize', name: 'alwaysOutrun' },
+  );
+  return client;
+}
 
 beforeAll(async () => {
   // random() = 0: zero backoff, so the fault scenarios stay fast.
-  [harness, misconfigured] = await Promise.all([
+  [harness, misconfigured, contended] = await Promise.all([
     startHarness({ overrides: { random: () => 0 } }),
     startHarness({ env: { HUAWEICLOUD_SECRET_ID: 'huawei-aksk-that-does-not-exist' } }),
+    startHarness({ overrides: { dynamoDb: alwaysOutrunDynamoDb() } }),
   ]);
 });
 
 afterAll(async () => {
-  await Promise.all([harness.stop(), misconfigured.stop()]);
+  await Promise.all([harness.stop(), misconfigured.stop(), contended.stop()]);
 });
 
 beforeEach(() => {
@@ -146,6 +165,11 @@ const scenarios: Scenario[] = [
     status: 404,
     respond: () =>
       harness.http({ ...TASK_PATH, instance_id: '00000000-1111-4222-8333-444444444444' }),
+  },
+  {
+    name: 'other observers recording changes of the task all the while',
+    status: 409,
+    respond: () => contended.http(TASK_PATH),
   },
   {
     name: 'a secret that cannot be read',

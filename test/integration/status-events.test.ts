@@ -268,19 +268,44 @@ describe('races between observers', () => {
     return { store: wrapped, atGate, release };
   }
 
-  function observerWith(harness: Harness, store: StatusStore): TaskObserver {
-    const { dms, clock, logger, metrics, tracing, upstreamOutcomes } = harness.container;
+  function observerWith(harness: Harness, store: StatusStore, clock = systemClock): TaskObserver {
+    const { dms, logger, metrics, tracing, upstreamOutcomes } = harness.container;
     return new TaskObserver({ dms, store, clock, logger, metrics, tracing, upstreamOutcomes });
   }
 
   const CALL = { deadline: Date.now() + 60_000 };
 
-  it('re-decides after losing the write, so two different statuses both become events', async () => {
+  it('drops an answer older than the change another observer committed meanwhile, and converges', async () => {
     const harness = await setup();
     await baseline(harness);
     const gated = gatedStore(harness.container.store);
     harness.simulator.setTaskStatus(PROJECT_ID, INSTANCE_ID, TASK_ID, 'PAUSED');
-    const slow = observerWith(harness, gated.store).observe(TASK, { deadline: CALL.deadline });
+    const slow = observerWith(harness, gated.store).observe(TASK, CALL);
+    await gated.atGate;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    harness.simulator.setTaskStatus(PROJECT_ID, INSTANCE_ID, TASK_ID, 'WAITING');
+    await harness.http();
+
+    gated.release();
+    const late = await slow;
+    await harness.http();
+
+    expect(late).toMatchObject({ statusChanged: false, previousStatus: 'WAITING' });
+    const chain = (await harness.events()).map((e) => e.detail);
+    expect(chain.map((d) => [d.sequence, d.previousStatus, d.status])).toEqual([
+      [2, 'RUNNING', 'WAITING'],
+    ]);
+    expect((await storedItem(harness)).status).toEqual({ S: 'WAITING' });
+  });
+
+  it('re-decides after losing the write when the answers overlap: both statuses become events', async () => {
+    const harness = await setup();
+    await baseline(harness);
+    const gated = gatedStore(harness.container.store);
+    harness.simulator.setTaskStatus(PROJECT_ID, INSTANCE_ID, TASK_ID, 'PAUSED');
+    // Its answer counts as arriving after the other observer asked: the two answers overlap.
+    const later = { ...systemClock, now: () => Date.now() + 60_000 };
+    const slow = observerWith(harness, gated.store, later).observe(TASK, CALL);
     await gated.atGate;
     harness.simulator.setTaskStatus(PROJECT_ID, INSTANCE_ID, TASK_ID, 'WAITING');
     await harness.http();
@@ -317,16 +342,17 @@ describe('races between observers', () => {
     const gated = gatedStore(harness.container.store);
     const slow = observerWith(harness, gated.store).observe(TASK, CALL);
     await gated.atGate;
+    await new Promise((resolve) => setTimeout(resolve, 5));
     harness.simulator.setTaskStatus(PROJECT_ID, INSTANCE_ID, TASK_ID, 'PAUSED');
     await harness.http();
 
     gated.release();
     await slow;
 
+    // The older answer (RUNNING) came before the winner asked: it records nothing.
     const chain = (await harness.events()).map((e) => e.detail);
     expect(chain.map((d) => [d.sequence, d.previousStatus, d.status])).toEqual([
       [1, null, 'PAUSED'],
-      [2, 'PAUSED', 'RUNNING'],
     ]);
   });
 });
