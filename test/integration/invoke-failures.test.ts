@@ -6,6 +6,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { INSTANCE_ID, TASK_ID, startHarness, type Harness } from '../support/harness';
 import { freePort } from '../support/moto';
+import { captureJsonLines } from '../support/capture-output';
 
 const INPUT = { instanceId: INSTANCE_ID, taskId: TASK_ID };
 
@@ -24,29 +25,6 @@ afterAll(async () => {
 /** A DynamoDB client aimed at a loopback port nobody listens on: refused at once, no retry. */
 async function unreachableDynamoDb(): Promise<DynamoDBClient> {
   return new DynamoDBClient({ endpoint: `http://127.0.0.1:${await freePort()}`, maxAttempts: 1 });
-}
-
-/** The JSON lines (logs and EMF metrics) written to stdout or stderr while `act` runs. */
-async function captureJsonLines(act: () => Promise<unknown>): Promise<Record<string, unknown>[]> {
-  const lines: Record<string, unknown>[] = [];
-  const capture = (chunk: unknown) => {
-    const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString() : '';
-    for (const line of text.split('\n')) {
-      if (line.trimStart().startsWith('{')) lines.push(JSON.parse(line) as Record<string, unknown>);
-    }
-    return true;
-  };
-  // Powertools writes error logs to stderr, everything else to stdout.
-  const spies = [
-    jest.spyOn(process.stdout, 'write').mockImplementation(capture),
-    jest.spyOn(process.stderr, 'write').mockImplementation(capture),
-  ];
-  try {
-    await act();
-  } finally {
-    spies.forEach((spy) => spy.mockRestore());
-  }
-  return lines;
 }
 
 interface Outcome {

@@ -4,7 +4,6 @@
  * whose every record failed is still a batch response, not a failed invocation.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { SQSRecord } from 'aws-lambda';
 import { REPORTED_FAILURES } from '../../lib/poll/poll-tasks';
 import { createPollWorkerHandler, type PollWorkerHandler } from '../../lib/poll/poll-worker';
 import type { TaskRef } from '../../lib/task-ref';
@@ -12,6 +11,8 @@ import { exampleTask } from '../simulator/huawei-dms-simulator';
 import { INSTANCE_ID, PROJECT_ID, startHarness, type Harness } from '../support/harness';
 import { lambdaContext } from '../support/lambda';
 import { freePort } from '../support/moto';
+import { captureJsonLines } from '../support/capture-output';
+import { sqsRecord } from '../support/sqs-record';
 
 const harnesses: Harness[] = [];
 
@@ -49,43 +50,6 @@ function healthyTasks(harness: Harness, count: number): TaskRef[] {
     harness.simulator.putTask(PROJECT_ID, INSTANCE_ID, exampleTask({ id: taskId }));
     return { projectId: PROJECT_ID, instanceId: INSTANCE_ID, taskId };
   });
-}
-
-function sqsRecord(messageId: string, tasks: readonly TaskRef[]): SQSRecord {
-  return {
-    messageId,
-    receiptHandle: `handle-${messageId}`,
-    body: JSON.stringify({ version: 1, tasks }),
-    attributes: {},
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:poll-batches',
-    awsRegion: 'us-east-1',
-  } as unknown as SQSRecord;
-}
-
-/** The JSON lines (logs and EMF metrics) written to stdout or stderr while `act` runs. */
-async function captureJsonLines(act: () => Promise<unknown>): Promise<Record<string, unknown>[]> {
-  const lines: Record<string, unknown>[] = [];
-  const capture = (chunk: unknown) => {
-    const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString() : '';
-    for (const line of text.split('\n')) {
-      if (line.trimStart().startsWith('{')) lines.push(JSON.parse(line) as Record<string, unknown>);
-    }
-    return true;
-  };
-  // Powertools writes error logs to stderr, everything else to stdout.
-  const spies = [
-    jest.spyOn(process.stdout, 'write').mockImplementation(capture),
-    jest.spyOn(process.stderr, 'write').mockImplementation(capture),
-  ];
-  try {
-    await act();
-  } finally {
-    spies.forEach((spy) => spy.mockRestore());
-  }
-  return lines;
 }
 
 describe('poll worker while DynamoDB is unreachable', () => {

@@ -18,6 +18,7 @@ import type { TaskRef } from '../../lib/task-ref';
 import { exampleTask } from '../simulator/huawei-dms-simulator';
 import type { DeliveredEvent } from '../support/aws-resources';
 import { INSTANCE_ID, PROJECT_ID, TASK, startHarness, type Harness } from '../support/harness';
+import { TASK_ITEM_ATTRIBUTES } from '../support/aws-resources';
 
 const RUNS = Number(process.env.MODEL_RUNS ?? 200);
 const TIME_LIMIT_MS = 15 * 60_000;
@@ -26,20 +27,6 @@ type UpstreamStatus = (typeof STATUSES)[number];
 type Trigger = 'http' | 'invoke' | 'poll';
 /** What an observer may answer besides success, by design. */
 const EXPECTED_FAILURES = new Set(['TaskNotFoundError', 'ObservationInProgressError']);
-const ITEM_ATTRIBUTES = [
-  'instanceId',
-  'instanceKey',
-  'lookedAt',
-  'observedAt',
-  'pk',
-  'previousStatus',
-  'projectId',
-  'status',
-  'task',
-  'taskId',
-  'taskName',
-  'version',
-];
 const TASK_OF_RUN: TaskRef = TASK;
 /** An item holds one task (at most 64 KiB normalized) and a few short attributes. */
 const MAX_ITEM_CHARS = 70_000;
@@ -317,7 +304,7 @@ describe('status delivery model', () => {
             else if (item.pk) expect(item.status?.S).toBe('DELETED');
             // bounded
             if (item.pk) {
-              expect(Object.keys(item).sort()).toEqual(ITEM_ATTRIBUTES);
+              expect(Object.keys(item).sort()).toEqual(TASK_ITEM_ATTRIBUTES);
               expect(JSON.stringify(item).length).toBeLessThan(MAX_ITEM_CHARS);
             }
             // chain and delivery: everything delivered is this run's task

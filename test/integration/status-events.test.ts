@@ -26,6 +26,7 @@ import {
   type Harness,
   type HarnessOptions,
 } from '../support/harness';
+import { TASK_ITEM_ATTRIBUTES } from '../support/aws-resources';
 
 const harnesses: Harness[] = [];
 
@@ -73,21 +74,6 @@ const LARGE_TASKS = Array.from(
   { length: 8 },
   (_, i) => `194917d0-eeee-4bbb-8ccc-0000000000${String(i).padStart(2, '0')}`,
 );
-/** Everything a task item holds: no attribute that grows with changes or outages. */
-const ITEM_ATTRIBUTES = [
-  'instanceId',
-  'instanceKey',
-  'lookedAt',
-  'observedAt',
-  'pk',
-  'previousStatus',
-  'projectId',
-  'status',
-  'task',
-  'taskId',
-  'taskName',
-  'version',
-];
 
 /** A task whose normalized form is about 58 KB (its topic list), as the issue measured. */
 function largeTask(status: string, id = TASK_ID): Record<string, unknown> {
@@ -182,7 +168,7 @@ describe('status change events', () => {
     expect(delivered.map((d) => [d.sequence, d.status])).toEqual(
       FLAPS.map((status, i) => [i + 2, status]),
     );
-    expect(Object.keys(await storedItem(harness)).sort()).toEqual(ITEM_ATTRIBUTES);
+    expect(Object.keys(await storedItem(harness)).sort()).toEqual(TASK_ITEM_ATTRIBUTES);
   });
 
   it('delivers the change of a task observed once during an outage and never again', async () => {

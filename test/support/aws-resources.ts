@@ -67,6 +67,22 @@ export async function rotateSecret(
   );
 }
 
+/** Every attribute a task item holds: none grows with the number of changes or an outage. */
+export const TASK_ITEM_ATTRIBUTES = [
+  'instanceId',
+  'instanceKey',
+  'lookedAt',
+  'observedAt',
+  'pk',
+  'previousStatus',
+  'projectId',
+  'status',
+  'task',
+  'taskId',
+  'taskName',
+  'version',
+];
+
 export interface StatusTable {
   readonly tableName: string;
   readonly streamArn: string;

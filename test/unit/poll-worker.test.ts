@@ -1,4 +1,3 @@
-import type { SQSRecord } from 'aws-lambda';
 import { createContainer, type Container } from '../../lib/container';
 import {
   ConfigurationError,
@@ -13,6 +12,7 @@ import { createPollWorkerHandler } from '../../lib/poll/poll-worker';
 import type { TaskCheck, TaskObserver } from '../../lib/task-observer';
 import type { TaskRef } from '../../lib/task-ref';
 import { lambdaContext } from '../support/lambda';
+import { sqsRecord } from '../support/sqs-record';
 
 const PROJECT_ID = '0f1e2d3c4b5a69788796a5b4c3d2e1f0';
 const INSTANCE_ID = '59f6d088-1b2c-4d5e-8f90-123456789abc';
@@ -71,20 +71,6 @@ function setup(failing: Map<string, Error>) {
     addMetric: jest.spyOn(metrics, 'addMetric'),
     loggedError: jest.spyOn(logger, 'error'),
   };
-}
-
-function sqsRecord(messageId: string, tasks: readonly TaskRef[]): SQSRecord {
-  return {
-    messageId,
-    receiptHandle: `handle-${messageId}`,
-    body: JSON.stringify({ version: 1, tasks }),
-    attributes: {},
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:poll-batches',
-    awsRegion: 'eu-west-1',
-  } as unknown as SQSRecord;
 }
 
 const call = { concurrency: 1, deadline: Date.now() + 60_000 };
