@@ -4,26 +4,33 @@
  * equivalent from docs/mutation-equivalents.json. A survivor without a reason is a missing test or
  * dead code: the script lists it as unexplained and exits 1.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 
 const REPORT = 'reports/mutation/mutation.json';
+/**
+ * Later runs over part of the code (`stryker run <config>` with a narrower `mutate` and this
+ * report name): their results replace the main report's for the same mutants. Mutants of
+ * module-level code run every test, so an incremental run reuses their old results even after
+ * tests were added; a narrow non-incremental run settles them.
+ */
+const RERUN = 'reports/mutation/rerun.json';
 const EQUIVALENTS = 'docs/mutation-equivalents.json';
 const OUTPUT = 'docs/mutation-report.md';
+
+const mutantSchema = z.object({
+  mutatorName: z.string(),
+  replacement: z.string().optional(),
+  status: z.string(),
+  location: z.object({ start: z.object({ line: z.number(), column: z.number() }) }),
+});
 
 const reportSchema = z.object({
   files: z.record(
     z.string(),
     z.object({
       source: z.string(),
-      mutants: z.array(
-        z.object({
-          mutatorName: z.string(),
-          replacement: z.string().optional(),
-          status: z.string(),
-          location: z.object({ start: z.object({ line: z.number(), column: z.number() }) }),
-        }),
-      ),
+      mutants: z.array(mutantSchema),
     }),
   ),
 });
@@ -36,6 +43,18 @@ const DETECTED = new Set(['Killed', 'Timeout']);
 const UNDETECTED = new Set(['Survived', 'NoCoverage']);
 
 const report = reportSchema.parse(JSON.parse(readFileSync(REPORT, 'utf8')));
+if (existsSync(RERUN)) {
+  const rerun = reportSchema.parse(JSON.parse(readFileSync(RERUN, 'utf8')));
+  const key = (file: string, m: z.infer<typeof mutantSchema>) =>
+    `${file}:${m.location.start.line}:${m.location.start.column}:${m.mutatorName}:${m.replacement ?? ''}`;
+  const settled = new Map<string, string>();
+  for (const [file, { mutants }] of Object.entries(rerun.files)) {
+    for (const mutant of mutants) settled.set(key(file, mutant), mutant.status);
+  }
+  for (const [file, { mutants }] of Object.entries(report.files)) {
+    for (const mutant of mutants) mutant.status = settled.get(key(file, mutant)) ?? mutant.status;
+  }
+}
 const equivalents = equivalentsSchema.parse(JSON.parse(readFileSync(EQUIVALENTS, 'utf8')));
 const reasonFor = (file: string, line: number, mutator: string) =>
   equivalents.find((e) => e.file === file && e.line === line && e.mutator === mutator)?.why;

@@ -1,5 +1,5 @@
 import { BatchedStatusReads } from '../../lib/status/batched-status-reads';
-import type { StoredStatus } from '../../lib/status/status-store';
+import { partitionKey, type StoredStatus } from '../../lib/status/status-store';
 import type { TaskRef } from '../../lib/task-ref';
 import { InMemoryStatusStore } from './in-memory-status-store';
 import { REF, statusChange } from './status-fixtures';
@@ -162,5 +162,29 @@ describe('BatchedStatusReads', () => {
     await settle();
 
     expect(answered).toBe(false);
+  });
+});
+
+describe('BatchedStatusReads: unreadable items', () => {
+  it('fails only the read of an item that could not be read', async () => {
+    const [good, bad] = refs(2) as [TaskRef, TaskRef];
+    const store = new InMemoryStatusStore();
+    store.put(good, statusChange({ status: 'PAUSED' }));
+    const unreadable = new Error('unreadable item');
+    const getMany = store.getMany.bind(store);
+    store.getMany = async (asked) => {
+      const found = await getMany(asked);
+      found.set(partitionKey(bad), unreadable as never);
+      return found;
+    };
+    const { read } = new BatchedStatusReads(store, LINGER_MS);
+
+    const results = Promise.allSettled([read(good), read(bad)]);
+    jest.advanceTimersByTime(LINGER_MS);
+
+    expect(await results).toEqual([
+      { status: 'fulfilled', value: expect.objectContaining({ status: 'PAUSED' }) },
+      { status: 'rejected', reason: unreadable },
+    ]);
   });
 });

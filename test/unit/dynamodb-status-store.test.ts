@@ -301,3 +301,90 @@ describe('DynamoDbStatusStore.listByInstance', () => {
     });
   });
 });
+
+describe('DynamoDbStatusStore: edges of the reads', () => {
+  it('asks BatchGetItem for exactly the keys of the tasks', async () => {
+    const { store, commands } = setup();
+
+    await store.getMany([REF]);
+
+    expect((commands[0] as BatchGetItemCommand).input.RequestItems![TABLE]!.Keys).toEqual([
+      { pk: { S: PK } },
+    ]);
+  });
+
+  it('ignores an answered item without a partition key', async () => {
+    const keyless: Partial<ReturnType<typeof storedItem>> = storedItem();
+    delete keyless.pk;
+    const { store } = setup(() => ({ Responses: { [TABLE]: [keyless, storedItem()] } }));
+
+    const found = await store.getMany([REF]);
+
+    expect([...found.keys()]).toEqual([PK]);
+  });
+
+  it('takes unprocessed keys of other tables as none of its own', async () => {
+    const { store, commands } = setup(() => ({ UnprocessedKeys: { other: { Keys: [] } } }));
+
+    await store.getMany([REF]);
+
+    expect(commands).toHaveLength(1);
+  });
+
+  it('says which keys it gave up on', async () => {
+    const unprocessed = () => ({ UnprocessedKeys: { [TABLE]: { Keys: [{ pk: { S: PK } }] } } });
+    const { store } = setup(...Array.from({ length: 5 }, () => unprocessed));
+
+    await expect(store.getMany([REF])).rejects.toThrow('Amazon DynamoDB (unprocessed keys)');
+  });
+
+  it('names DynamoDB when a read fails', async () => {
+    const { store } = setup(failWith('InternalServerError'));
+
+    await expect(store.get(REF)).rejects.toThrow(/Amazon DynamoDB/);
+  });
+
+  it('reads a version of several digits', async () => {
+    const { store } = setup(() => ({ Item: storedItem('RUNNING', '42') }));
+
+    await expect(store.get(REF)).resolves.toMatchObject({ version: 42 });
+  });
+
+  it.each([
+    ['a version followed by other characters', { version: { N: '4x' } }],
+    ['a task name that is a number', { taskName: { N: '7' } }],
+  ])('refuses an item with %s', async (_name, overrides) => {
+    const { store } = setup(() => ({ Item: { ...storedItem(), ...overrides } }));
+
+    await expect(store.get(REF)).rejects.toMatchObject({ name: 'DependencyUnavailableError' });
+  });
+
+  it('queries the byInstance index for task ids and statuses only', async () => {
+    const { store, commands } = setup(() => ({}));
+
+    const tasks = await store.listByInstance(REF.projectId, REF.instanceId);
+
+    expect(tasks).toEqual([]);
+    expect((commands[0] as QueryCommand).input).toMatchObject({
+      IndexName: 'byInstance',
+      ProjectionExpression: 'taskId, #status',
+      ExpressionAttributeNames: { '#status': 'status' },
+    });
+  });
+
+  it('stops after the last page', async () => {
+    const { store, commands } = setup(() => ({ Items: [{ status: { S: 'RUNNING' } }] }));
+
+    await expect(store.listByInstance(REF.projectId, REF.instanceId)).resolves.toEqual([]);
+    expect(commands).toHaveLength(1);
+  });
+
+  it('reads at most 100 pages of an index that never ends', async () => {
+    const endless = () => ({ Items: [], LastEvaluatedKey: { pk: { S: 'more' } } });
+    const { store, commands } = setup(...Array.from({ length: 150 }, () => endless));
+
+    await store.listByInstance(REF.projectId, REF.instanceId);
+
+    expect(commands).toHaveLength(100);
+  });
+});

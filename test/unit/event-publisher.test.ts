@@ -402,3 +402,49 @@ describe('EventBridgePublisher.publishInOrder', () => {
     expect(eventBridge.sent().flat()).not.toContain(second.eventId);
   });
 });
+
+describe('EventBridgePublisher: failures named for the log', () => {
+  it('names a partial failure without entries FailedEntryCount', async () => {
+    const { publisher } = setup([() => ({ FailedEntryCount: 1 })], { maxAttempts: 1 });
+
+    const outcome = await publisher.publishInOrder(details(1));
+
+    expect(outcome).toEqual({ firstUndelivered: 0, calls: 1, lastError: 'FailedEntryCount' });
+  });
+
+  it('names a failure that carries no name Error', async () => {
+    const nameless = Object.assign(new Error('x'), { name: undefined }) as unknown as Error;
+    const { publisher } = setup([nameless], { maxAttempts: 1 });
+
+    const outcome = await publisher.publishInOrder(details(1));
+
+    expect(outcome.lastError).toBe('Error');
+  });
+});
+
+describe('EventBridgePublisher.accepts', () => {
+  /** A detail whose PutEvents entry is exactly `size` bytes (its task name is the padding). */
+  function detailOfSize(size: number): StatusChangeDetail {
+    const base = statusDetail(REF, 1);
+    const withName = (pad: number) => ({ ...base, taskName: 'x'.repeat(pad) });
+    const unpadded = putEventsEntrySize({
+      Source: EVENT_SOURCE,
+      DetailType: EVENT_DETAIL_TYPE,
+      Detail: JSON.stringify(withName(0)),
+      Time: new Date(),
+    });
+    return withName(size - unpadded);
+  }
+
+  it('accepts an event one byte under 256 KiB', () => {
+    const { publisher } = setup();
+
+    expect(publisher.accepts(detailOfSize(PUT_EVENTS_MAX_BYTES - 1))).toBe(true);
+  });
+
+  it('refuses an event of exactly 256 KiB', () => {
+    const { publisher } = setup();
+
+    expect(publisher.accepts(detailOfSize(PUT_EVENTS_MAX_BYTES))).toBe(false);
+  });
+});

@@ -30,11 +30,13 @@ const FAILURE_QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/stat
 const THIRD_REF = { ...REF, taskId: '3b6b39f2-cccc-4ddd-8eee-23456789abcd' };
 
 /** A stand-in for the SQS client: records SendMessage inputs, or refuses them all. */
-function fakeSqs(refuse: boolean) {
+function fakeSqs(refuse: boolean | object) {
   const sent: SendMessageCommand['input'][] = [];
   const client = {
     send: (command: SendMessageCommand) => {
       sent.push(command.input);
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a rejection that is no Error is the case under test
+      if (typeof refuse === 'object') return Promise.reject(refuse);
       return refuse
         ? Promise.reject(
             Object.assign(new Error('queue unavailable'), { name: 'QueueDoesNotExist' }),
@@ -45,13 +47,14 @@ function fakeSqs(refuse: boolean) {
   return { client: client as unknown as SQSClient, sent };
 }
 
-function setup(options: { answers?: (Answer | Error)[]; refuseSetAside?: boolean } = {}) {
+function setup(options: { answers?: (Answer | Error)[]; refuseSetAside?: boolean | object } = {}) {
   const eventBridge = fakeEventBridge(...(options.answers ?? [acceptAll]));
   const sqs = fakeSqs(options.refuseSetAside ?? false);
   const metrics = createMetrics();
   const addMetric = jest.spyOn(metrics, 'addMetric');
   const logger = createLogger();
   const warn = jest.spyOn(logger, 'warn');
+  const error = jest.spyOn(logger, 'error');
   const container: StreamConsumerContainer = {
     config: { eventBusName: 'status-events', failureQueueUrl: FAILURE_QUEUE_URL },
     logger,
@@ -73,6 +76,7 @@ function setup(options: { answers?: (Answer | Error)[]; refuseSetAside?: boolean
       addMetric.mock.calls.filter(([metricName]) => metricName === name).map((call) => call[2]),
     addMetric,
     warn,
+    error,
     consume: (records: unknown[]) =>
       handler({ Records: records } as DynamoDBStreamEvent, lambdaContext()),
     invoke: (event: unknown) => handler(event as DynamoDBStreamEvent, lambdaContext()),
@@ -359,5 +363,38 @@ describe('status stream handler: events that are not stream events', () => {
     await consume([change(REF, 1, '1')]);
 
     expect(addMetric).toHaveBeenCalledWith('EventsPublished', MetricUnit.Count, 1);
+  });
+});
+
+describe('status stream handler: what it logs about records set aside', () => {
+  it('logs each record it sets aside with its position and keys', async () => {
+    const { consume, error } = setup();
+
+    await consume([malformed('61')]);
+
+    expect(error).toHaveBeenCalledWith(
+      'Stream record cannot become an event; set aside',
+      expect.objectContaining({ problem: 'the task item is malformed', sequenceNumber: '61' }),
+    );
+  });
+
+  it('logs the name of the queue failure when it cannot set a record aside', async () => {
+    const { consume, error } = setup({ refuseSetAside: true });
+
+    await consume([malformed('62')]);
+
+    expect(error).toHaveBeenCalledWith('Could not set the record aside; it will be retried', {
+      error: 'QueueDoesNotExist',
+    });
+  });
+});
+
+it('logs a queue failure that carries no name as Error', async () => {
+  const { consume, error } = setup({ refuseSetAside: {} });
+
+  await consume([malformed('63')]);
+
+  expect(error).toHaveBeenCalledWith('Could not set the record aside; it will be retried', {
+    error: 'Error',
   });
 });

@@ -309,3 +309,23 @@ describe('sequenceNumberOf', () => {
     expect(sequenceNumberOf(record)).toBeUndefined();
   });
 });
+
+describe('readStreamRecord: versions that are not numbers', () => {
+  it('sets aside a new image whose version is text, whatever the old version', () => {
+    const record = streamRecord('MODIFY', {
+      oldImage: taskItem({ version: 3 }),
+      newImage: { ...taskItem({ version: 4 }), version: { S: '3' } },
+    });
+
+    expect(readStreamRecord(record)).toEqual(MALFORMED_ITEM);
+  });
+
+  it('publishes a change whose old image holds its version as text', () => {
+    const record = streamRecord('MODIFY', {
+      oldImage: { ...taskItem({ version: 1 }), version: { S: '9' } },
+      newImage: taskItem({ version: 2, previousStatus: 'WAITING' }),
+    });
+
+    expect(readStreamRecord(record)).toMatchObject({ kind: 'change', detail: { sequence: 2 } });
+  });
+});
