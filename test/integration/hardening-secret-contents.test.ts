@@ -6,6 +6,7 @@
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import fc from 'fast-check';
 import { startHarness, type Harness } from '../support/harness';
+import { secretValuesIn } from '../support/secret-values';
 
 /** Longer than the harness's attempt timeout (500 ms): a stray attempt timer would fire by then. */
 const STRAY_TIMER_GRACE_MS = 1_000;
@@ -53,21 +54,6 @@ const secretString = fc.oneof(
   },
 );
 
-/** What must never be echoed: the secret and each string in it, trimmed, when long enough that
- * finding it in our wording cannot be a coincidence. */
-function storedValues(secret: string): string[] {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(secret);
-  } catch {
-    parsed = undefined;
-  }
-  const fields = parsed !== null && typeof parsed === 'object' ? Object.values(parsed) : [];
-  return [secret, ...fields.filter((v): v is string => typeof v === 'string')]
-    .map((v) => v.trim())
-    .filter((v) => v.length >= 12);
-}
-
 async function storeSecret(secret: string): Promise<void> {
   await harness.aws.clients.secretsManager.send(
     new PutSecretValueCommand({ SecretId: harness.aws.secretId, SecretString: secret }),
@@ -92,7 +78,7 @@ describe('the HTTP endpoint with any secret contents (property)', () => {
         logLines += stdout.mock.calls.length;
         expect(['CONFIGURATION_ERROR', 'UPSTREAM_AUTH_FAILED']).toContain(response.json.code);
         const output = `${JSON.stringify(response)}\n${stdout.mock.calls.map(String).join('\n')}`;
-        for (const value of storedValues(secret)) expect(output).not.toContain(value);
+        for (const value of secretValuesIn(secret)) expect(output).not.toContain(value);
       }),
       { seed: 20261124, numRuns: 60 },
     );

@@ -12,6 +12,7 @@ import {
   TEST_CREDENTIALS,
   secretString,
 } from '../support/test-credentials';
+import { secretValuesIn } from '../support/secret-values';
 
 function setup(answers: (string | Error)[]) {
   let now = 0;
@@ -177,20 +178,6 @@ describe('any secret contents (property)', () => {
     },
   );
 
-  /** Values long enough that finding one in a message cannot be a coincidence of wording. */
-  function valuesIn(secret: string): string[] {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(secret);
-    } catch {
-      parsed = undefined;
-    }
-    const fields = parsed !== null && typeof parsed === 'object' ? Object.values(parsed) : [];
-    return [secret, ...fields.filter((v): v is string => typeof v === 'string')]
-      .map((v) => v.trim())
-      .filter((v) => v.length >= 12);
-  }
-
   async function send(credentials: HuaweiCredentials): Promise<number> {
     const headers = signRequest(
       { method: 'GET', path: url.pathname, headers: { host: url.host, 'x-project-id': 'p' } },
@@ -215,7 +202,7 @@ describe('any secret contents (property)', () => {
           credentials = parseHuaweiSecret(secret);
         } catch (error) {
           expect(error).toBeInstanceOf(ConfigurationError);
-          for (const value of valuesIn(secret)) {
+          for (const value of secretValuesIn(secret)) {
             expect((error as Error).message).not.toContain(value);
           }
           return;

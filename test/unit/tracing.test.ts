@@ -64,11 +64,15 @@ describe('createTracing when Lambda runs with active tracing', () => {
 
   beforeEach(() => {
     process.env.AWS_EXECUTION_ENV = 'AWS_Lambda_nodejs22.x';
+    // The Tracer would otherwise patch node:http for the whole jest worker: later test files
+    // then log X-Ray's "no segment" errors after their tests are done, which fails the run.
+    process.env.POWERTOOLS_TRACER_CAPTURE_HTTPS_REQUESTS = 'false';
   });
 
   afterEach(() => {
     if (saved === undefined) delete process.env.AWS_EXECUTION_ENV;
     else process.env.AWS_EXECUTION_ENV = saved;
+    delete process.env.POWERTOOLS_TRACER_CAPTURE_HTTPS_REQUESTS;
   });
 
   /** Runs `work` with `segment` current, as Lambda's facade segment is during an invocation. */
