@@ -7,6 +7,7 @@ import { loadConfig, type Config, type Environment } from './config';
 import { DEFAULT_RETRY_POLICY, DmsClient } from './huawei/dms-client';
 import { createHttpTransport, type HttpTransport } from './huawei/http-transport';
 import { SecretsManagerCredentials } from './huawei/secret-credentials';
+import { SignatureGuard } from './huawei/signature-guard';
 import { createLogger } from './logger';
 import { DimensionedCounter, SERVICE_NAME, createMetrics } from './metrics';
 import { createTracing, type Tracing } from './tracing';
@@ -25,6 +26,8 @@ export interface Container {
   readonly upstreamOutcomes: DimensionedCounter;
   readonly dynamoDb: DynamoDBClient;
   readonly credentials: SecretsManagerCredentials;
+  /** Told when each invocation starts: a refused AK gets another chance per invocation. */
+  readonly signatureGuard: SignatureGuard;
   readonly dms: DmsClient;
   readonly store: StatusStore;
   readonly observer: TaskObserver;
@@ -61,6 +64,7 @@ export function createContainer(
     config.secretCacheTtlMs,
     () => clock.now(),
   );
+  const signatureGuard = new SignatureGuard();
   const dms = new DmsClient({
     baseUrl: config.huawei.baseUrl,
     credentials,
@@ -74,6 +78,8 @@ export function createContainer(
     },
     maxResponseBytes: config.upstream.maxResponseBytes,
     rateLimiter: new AdaptiveRateLimiter(config.upstream.maxRequestsPerSecond, clock),
+    signatureGuard,
+    logger,
   });
   const dynamoDb = tracing.captureClient(overrides.dynamoDb ?? new DynamoDBClient({}));
   const store = new DynamoDbStatusStore(dynamoDb, config.statusTableName);
@@ -95,6 +101,7 @@ export function createContainer(
     upstreamOutcomes,
     dynamoDb,
     credentials,
+    signatureGuard,
     dms,
     store,
     observer,

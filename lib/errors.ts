@@ -10,6 +10,7 @@ export const ERROR_CODES = {
   INSTANCE_NOT_FOUND: 404,
   OBSERVATION_IN_PROGRESS: 409,
   CONFIGURATION_ERROR: 500,
+  CLOCK_SKEW: 500,
   INTERNAL_ERROR: 500,
   UPSTREAM_AUTH_FAILED: 502,
   UPSTREAM_FORBIDDEN: 502,
@@ -135,6 +136,21 @@ export class UpstreamRejectedError extends UpstreamError {
           : ['UPSTREAM_REJECTED', 'Huawei Cloud rejected the request.'];
     super(message, code);
     this.upstreamStatus = upstreamStatus;
+  }
+}
+
+/**
+ * Huawei's gateway refused the signature, and its `Date` shows why: our clock is more than the
+ * gateway's 15 minutes off. A retry cannot help and the credentials are not at fault; the host's
+ * clock is.
+ */
+export class ClockSkewError extends UpstreamError {
+  override readonly name = 'ClockSkewError';
+  constructor() {
+    super(
+      'This service’s clock differs from Huawei Cloud’s by more than 15 minutes, so Huawei Cloud refuses its signatures.',
+      'CLOCK_SKEW',
+    );
   }
 }
 

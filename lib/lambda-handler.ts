@@ -11,12 +11,13 @@ import type { Container } from './container';
  */
 export function lambdaHandler<TEvent, TResult>(
   container: Pick<Container, 'tracing' | 'logger' | 'metrics'> &
-    Partial<Pick<Container, 'upstreamOutcomes'>>,
+    Partial<Pick<Container, 'upstreamOutcomes' | 'signatureGuard'>>,
 ): middy.MiddyfiedHandler<TEvent, TResult, Error, Context> {
   const handler = middy<TEvent, TResult, Error, Context>({ timeoutEarlyInMillis: 50 });
   if (container.tracing.middleware) handler.use(container.tracing.middleware);
   const publishCounts = () => container.upstreamOutcomes?.flush();
   return handler
+    .use({ before: () => container.signatureGuard?.startInvocation() })
     .use(injectLambdaContext(container.logger, { resetKeys: true }))
     .use(logMetrics(container.metrics))
     .use({ after: publishCounts, onError: publishCounts });

@@ -32,6 +32,8 @@ const CODE_MEANINGS: Record<HttpErrorCode, string> = {
   INSTANCE_NOT_FOUND: 'Huawei Cloud reports no such Kafka instance in the project.',
   CONFIGURATION_ERROR:
     'The deployment is misconfigured (an environment variable, or the Huawei Cloud credentials secret); an operator has to fix it.',
+  CLOCK_SKEW:
+    'Huawei Cloud refuses this service’s signatures because the clock of the host running it differs from Huawei Cloud’s by more than 15 minutes; an operator has to fix the clock. Nothing is retried.',
   INTERNAL_ERROR: 'Something unexpected failed; no details are disclosed. Quote `requestId`.',
   UPSTREAM_AUTH_FAILED:
     'Huawei Cloud rejected this service’s credentials, also after re-reading the secret.',

@@ -3,6 +3,7 @@ import type { Clock, Random } from '../clock';
 import type { AdaptiveRateLimiter } from '../rate-limiter';
 import type { UpstreamError } from '../errors';
 import {
+  ClockSkewError,
   TaskNotFoundError,
   UpstreamContractError,
   UpstreamRejectedError,
@@ -10,8 +11,10 @@ import {
   UpstreamTimeoutError,
   UpstreamUnavailableError,
 } from '../errors';
-import { encodeRfc3986, signRequest, type QueryParams } from './signer';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { encodeRfc3986, signRequest, type HuaweiCredentials, type QueryParams } from './signer';
 import type { CredentialsSource } from './secret-credentials';
+import type { Admission, SignatureGuard } from './signature-guard';
 import { TransportError, type HttpTransport, type TransportResponse } from './http-transport';
 
 export interface RetryPolicy {
@@ -31,6 +34,9 @@ export interface DmsClientOptions {
   readonly maxResponseBytes: number;
   /** Paces attempts; told about 429s and successes so it can adapt. */
   readonly rateLimiter?: AdaptiveRateLimiter;
+  /** Keeps a rejected AK from being signed with until Huawei locks it. */
+  readonly signatureGuard: SignatureGuard;
+  readonly logger?: Pick<Logger, 'warn'>;
 }
 
 export interface CallOptions {
@@ -47,6 +53,14 @@ export interface UpstreamResponse {
 
 /** Attempts shorter than this are not worth starting: they could only time out. */
 const MIN_ATTEMPT_MS = 50;
+/** The gateway refuses an `X-Sdk-Date` further than this from its own clock. */
+const SDK_DATE_WINDOW_MS = 15 * 60_000;
+/** What the `Date` header cannot tell: its whole-second resolution and the time in transit. */
+const DATE_HEADER_UNCERTAINTY_MS = 5_000;
+
+export const CLOCK_SKEW_WARNING =
+  'This host’s clock differs from Huawei Cloud’s by more than 15 minutes: Huawei refuses every signature until the clock is fixed.';
+
 /** Huawei's code for "the instance does not exist"; any other 404 is about the task. */
 const INSTANCE_NOT_FOUND_CODE = 'DMS.00404022';
 
@@ -62,6 +76,9 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
  * wait (or after a frozen Lambda thaws) carries a fresh X-Sdk-Date inside the gateway's window.
  */
 export class DmsClient {
+  /** Set once the skew has been logged, until Huawei accepts a signature again. */
+  #clockSkewLogged = false;
+
   constructor(private readonly options: DmsClientOptions) {}
 
   showConnectorTask(
@@ -106,84 +123,132 @@ export class DmsClient {
     // Created only when needed: capturing a stack is not free on the hot path.
     let lastError: UpstreamError | undefined;
     while (attempts < retry.maxAttempts + (authRefreshed ? 1 : 0)) {
-      const latest = call.deadline - MIN_ATTEMPT_MS;
-      const tooSoon = await this.options.rateLimiter?.acquire(latest, call.signal);
-      if (tooSoon) {
-        // Only a pace that Huawei's 429s slowed down is throttling; out of time (the deadline
-        // passed, or a queue at full pace) ends like any other lack of time below.
-        if (tooSoon.slowedByThrottling && clock.now() <= latest) {
-          throw annotate(new UpstreamThrottledError(Math.ceil(tooSoon.waitMs / 1000)), attempts);
-        }
-        break;
-      }
-      const remaining = call.deadline - clock.now();
-      if (remaining < MIN_ATTEMPT_MS) break;
-      attempts += 1;
-      const credentials = await this.options.credentials.get();
-      const headers = signRequest(
-        {
-          method: 'GET',
-          path,
-          query,
-          headers: {
-            host: url.host,
-            'content-type': 'application/json',
-            'x-project-id': projectId,
-          },
-        },
-        credentials,
-        new Date(clock.now()),
-      );
-
-      let response: TransportResponse;
+      // Credentials first: while Secrets Manager is down, no slot of the pace goes to waste.
+      const { credentials, admission } = await this.admitted(attempts);
       try {
-        response = await this.options.transport({
-          url,
-          method: 'GET',
-          headers,
-          timeoutMs: Math.min(retry.attemptTimeoutMs, remaining),
-          maxResponseBytes: this.options.maxResponseBytes,
-          ...(call.signal ? { signal: call.signal } : {}),
-        });
-      } catch (error) {
-        // Nothing was sent and the same request cannot be built next time: a defect of ours,
-        // answered as an internal error at the boundary, not as Huawei being unavailable.
-        if (!(error instanceof TransportError) || error.kind === 'invalid-request') throw error;
-        if (error.kind === 'too-large') {
-          throw annotate(new UpstreamContractError('response body too large', error), attempts);
+        const latest = call.deadline - MIN_ATTEMPT_MS;
+        const tooSoon = await this.options.rateLimiter?.acquire(latest, call.signal);
+        if (tooSoon) {
+          // Only a pace that Huawei's 429s slowed down is throttling; out of time (the deadline
+          // passed, or a queue at full pace) ends like any other lack of time below.
+          if (tooSoon.slowedByThrottling && clock.now() <= latest) {
+            throw annotate(new UpstreamThrottledError(Math.ceil(tooSoon.waitMs / 1000)), attempts);
+          }
+          break;
         }
-        if (error.kind === 'aborted') throw annotate(new UpstreamTimeoutError(error), attempts);
-        lastError =
-          error.kind === 'timeout'
-            ? new UpstreamTimeoutError(error)
-            : new UpstreamUnavailableError(error);
-        await this.backoff(attempts, undefined, call, lastError);
-        continue;
-      }
+        const remaining = call.deadline - clock.now();
+        if (remaining < MIN_ATTEMPT_MS) break;
+        attempts += 1;
+        const signedAt = clock.now();
+        const headers = signRequest(
+          {
+            method: 'GET',
+            path,
+            query,
+            headers: {
+              host: url.host,
+              'content-type': 'application/json',
+              'x-project-id': projectId,
+            },
+          },
+          credentials,
+          new Date(signedAt),
+        );
 
-      const requestId = upstreamRequestId(response.headers);
-      const outcome = classify(response, clock.now(), requestId);
-      if (response.status === 429) this.options.rateLimiter?.throttled();
-      if (outcome.ok) {
-        this.options.rateLimiter?.succeeded();
-        return { body: outcome.body, requestId, attempts };
-      }
-      if (outcome.error instanceof TaskNotFoundError) throw outcome.error;
+        let response: TransportResponse;
+        try {
+          response = await this.options.transport({
+            url,
+            method: 'GET',
+            headers,
+            timeoutMs: Math.min(retry.attemptTimeoutMs, remaining),
+            maxResponseBytes: this.options.maxResponseBytes,
+            ...(call.signal ? { signal: call.signal } : {}),
+          });
+        } catch (error) {
+          admission.inconclusive();
+          // Nothing was sent and the same request cannot be built next time: a defect of ours,
+          // answered as an internal error at the boundary, not as Huawei being unavailable.
+          if (!(error instanceof TransportError) || error.kind === 'invalid-request') throw error;
+          if (error.kind === 'too-large') {
+            throw annotate(new UpstreamContractError('response body too large', error), attempts);
+          }
+          if (error.kind === 'aborted') throw annotate(new UpstreamTimeoutError(error), attempts);
+          lastError =
+            error.kind === 'timeout'
+              ? new UpstreamTimeoutError(error)
+              : new UpstreamUnavailableError(error);
+          await this.backoff(attempts, undefined, call, lastError);
+          continue;
+        }
 
-      const error = annotate(outcome.error, attempts, requestId);
-      if (response.status === 401 && !authRefreshed) {
-        // Re-read the secret once (it may have been rotated); never loop: Huawei locks an AK
-        // after five failed signatures in a row.
-        authRefreshed = true;
-        await this.options.credentials.refreshAfterRejection(credentials);
+        const requestId = upstreamRequestId(response.headers);
+        if (response.status === 401) {
+          const skewMs = clockSkew(response, signedAt);
+          if (skewMs !== undefined) {
+            admission.rejected(() => new ClockSkewError(), true);
+            this.logClockSkew(skewMs);
+            throw annotate(new ClockSkewError(), attempts, requestId);
+          }
+          admission.rejected(() => new UpstreamRejectedError(401));
+        } else {
+          admission.accepted();
+          this.#clockSkewLogged = false;
+        }
+        const outcome = classify(response, clock.now(), requestId);
+        if (response.status === 429) this.options.rateLimiter?.throttled();
+        if (outcome.ok) {
+          this.options.rateLimiter?.succeeded();
+          return { body: outcome.body, requestId, attempts };
+        }
+        if (outcome.error instanceof TaskNotFoundError) throw outcome.error;
+
+        const error = annotate(outcome.error, attempts, requestId);
+        if (response.status === 401 && !authRefreshed) {
+          // Re-read the secret once (it may have been rotated); never loop: Huawei locks an AK
+          // after five failed signatures in a row.
+          authRefreshed = true;
+          await this.options.credentials.refreshAfterRejection(credentials);
+          lastError = error;
+          continue;
+        }
+        if (!outcome.retryable) throw error;
         lastError = error;
-        continue;
+        await this.backoff(attempts, outcome.retryAfterMs, call, lastError);
+      } finally {
+        // Every way out of an attempt that did not hear Huawei's verdict on the signature.
+        admission.inconclusive();
       }
-      if (!outcome.retryable) throw error;
-      lastError = error;
-      await this.backoff(attempts, outcome.retryAfterMs, call, lastError);
     }
     throw annotate(lastError ?? new UpstreamTimeoutError(), attempts);
+  }
+
+  /**
+   * The credentials to sign with, once the guard lets them out. Tasks that read the credentials
+   * before another one's 401 made the secret be re-read still hold the refused ones: they take
+   * what the secret holds now.
+   */
+  private async admitted(
+    attempts: number,
+  ): Promise<{ credentials: HuaweiCredentials; admission: Admission }> {
+    const { credentials: source, signatureGuard } = this.options;
+    let credentials = await source.get();
+    let verdict = await signatureGuard.admit(credentials.accessKeyId);
+    if ('refusal' in verdict) {
+      const current = await source.get();
+      if (current.accessKeyId !== credentials.accessKeyId) {
+        credentials = current;
+        verdict = await signatureGuard.admit(credentials.accessKeyId);
+      }
+    }
+    if ('refusal' in verdict) throw annotate(verdict.refusal(), attempts);
+    return { credentials, admission: verdict };
+  }
+
+  private logClockSkew(skewMs: number): void {
+    if (this.#clockSkewLogged) return;
+    this.#clockSkewLogged = true;
+    this.options.logger?.warn(CLOCK_SKEW_WARNING, { skewSeconds: Math.round(skewMs / 1000) });
   }
 
   /** Full-jitter exponential backoff, or Retry-After; throws when the wait cannot fit the deadline. */
@@ -248,6 +313,17 @@ function classify(response: TransportResponse, now: number, requestId?: string):
   if (status >= 300 && status < 400) return contractViolation(`unexpected redirect (${status})`);
   if (status >= 200 && status < 300) return contractViolation(`unexpected status ${status}`);
   return { ok: false, error: new UpstreamRejectedError(status), retryable: false };
+}
+
+/**
+ * How far ahead of Huawei's clock ours was when it signed (negative: behind), by the 401's `Date`
+ * header; undefined unless that is far enough to explain the 401 by itself.
+ */
+function clockSkew(response: TransportResponse, signedAt: number): number | undefined {
+  const date = Date.parse(header(response.headers, 'date') ?? '');
+  if (Number.isNaN(date)) return undefined;
+  const skew = signedAt - date;
+  return Math.abs(skew) > SDK_DATE_WINDOW_MS - DATE_HEADER_UNCERTAINTY_MS ? skew : undefined;
 }
 
 function contractViolation(reason: string): Outcome {

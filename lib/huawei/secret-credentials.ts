@@ -82,14 +82,30 @@ interface Cached {
   readonly expiresAt: number;
 }
 
+/** The last fetch failed: its error answers every caller until `retryAt`. */
+interface Failed {
+  readonly error: Error;
+  readonly retryAt: number;
+  readonly inARow: number;
+}
+
+/**
+ * A poll asks for the credentials once per task: while Secrets Manager fails (or the secret is
+ * unusable), one fetch answers them all for a while, a while that doubles with each failure in a
+ * row. Capped so a recovered Secrets Manager is noticed within seconds.
+ */
+const FIRST_RETRY_AFTER_MS = 1_000;
+const MAX_RETRY_AFTER_MS = 16_000;
+
 /**
  * Huawei AK/SK from Secrets Manager, cached for `ttlMs` so a warm Lambda does not pay a fetch per
  * invocation; rotation is picked up at the latest after the TTL, or at once after a 401.
- * Concurrent callers share one fetch in flight.
+ * Concurrent callers share one fetch in flight, and a failed fetch answers for a backoff.
  */
 export class SecretsManagerCredentials implements CredentialsSource {
   #cached: Cached | undefined;
   #inFlight: Promise<HuaweiCredentials> | undefined;
+  #failed: Failed | undefined;
 
   constructor(
     private readonly client: SecretsManagerClient,
@@ -111,15 +127,29 @@ export class SecretsManagerCredentials implements CredentialsSource {
     return this.#fetch();
   }
 
-  /** Forgets the cached credentials (tests, or an operator forcing a reload). */
+  /** Forgets the cached credentials and any failure (tests, or an operator forcing a reload). */
   clear(): void {
     this.#cached = undefined;
+    this.#failed = undefined;
   }
 
   #fetch(): Promise<HuaweiCredentials> {
-    this.#inFlight ??= this.#load().finally(() => {
-      this.#inFlight = undefined;
-    });
+    const failed = this.#failed;
+    if (failed && this.now() < failed.retryAt) return Promise.reject(failed.error);
+    this.#inFlight ??= this.#load().then(
+      (credentials) => {
+        this.#inFlight = undefined;
+        this.#failed = undefined;
+        return credentials;
+      },
+      (error: Error) => {
+        this.#inFlight = undefined;
+        const inARow = (this.#failed?.inARow ?? 0) + 1;
+        const wait = Math.min(MAX_RETRY_AFTER_MS, FIRST_RETRY_AFTER_MS * 2 ** (inARow - 1));
+        this.#failed = { error, retryAt: this.now() + wait, inARow };
+        throw error;
+      },
+    );
     return this.#inFlight;
   }
 

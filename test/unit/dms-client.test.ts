@@ -1,4 +1,5 @@
 import {
+  ClockSkewError,
   TaskNotFoundError,
   UpstreamContractError,
   UpstreamRejectedError,
@@ -6,7 +7,12 @@ import {
   UpstreamTimeoutError,
   UpstreamUnavailableError,
 } from '../../lib/errors';
-import { DmsClient, parseRetryAfter, type RetryPolicy } from '../../lib/huawei/dms-client';
+import {
+  CLOCK_SKEW_WARNING,
+  DmsClient,
+  parseRetryAfter,
+  type RetryPolicy,
+} from '../../lib/huawei/dms-client';
 import {
   TransportError,
   type HttpTransport,
@@ -15,6 +21,7 @@ import {
 } from '../../lib/huawei/http-transport';
 import type { CredentialsSource } from '../../lib/huawei/secret-credentials';
 import type { HuaweiCredentials } from '../../lib/huawei/signer';
+import { SignatureGuard } from '../../lib/huawei/signature-guard';
 import { AdaptiveRateLimiter } from '../../lib/rate-limiter';
 import { FakeClock, sequenceRandom } from '../support/fake-clock';
 import { ROTATED_CREDENTIALS, TEST_CREDENTIALS } from '../support/test-credentials';
@@ -65,6 +72,9 @@ function setup(
   };
   let current: HuaweiCredentials = TEST_CREDENTIALS;
   const refreshes: HuaweiCredentials[] = [];
+  const signatureGuard = new SignatureGuard();
+  const warnings: unknown[][] = [];
+  const logger = { warn: (...args: unknown[]) => void warnings.push(args) };
   const credentials: CredentialsSource = {
     get: () => Promise.resolve(current),
     refreshAfterRejection: (rejected) => {
@@ -82,9 +92,11 @@ function setup(
     retry: POLICY,
     maxResponseBytes: 1024,
     ...(rateLimiter ? { rateLimiter } : {}),
+    signatureGuard,
+    logger,
   });
   const call = { deadline: clock.now() + (options.deadlineMs ?? 10_000) };
-  return { client, clock, sent, refreshes, call };
+  return { client, clock, sent, refreshes, call, signatureGuard, warnings };
 }
 
 describe('DmsClient.showConnectorTask', () => {
@@ -409,6 +421,85 @@ describe('DmsClient.listConnectorTasks', () => {
     await client.listConnectorTasks(REF, { offset: 50, limit: 50 }, call);
 
     expect(sent[0]!.url.search).toBe('?offset=50&limit=50');
+  });
+});
+
+describe('DmsClient and the signature guard', () => {
+  const TWENTY_MINUTES = 20 * 60_000;
+  const unauthorizedAt = (date: number) =>
+    json(401, { error_code: 'APIGW.0301' }, { date: new Date(date).toUTCString() });
+
+  it('answers an AK refused in this invocation as auth failed without sending anything', async () => {
+    const { client, sent, call, signatureGuard } = setup([]);
+    const verdict = await signatureGuard.admit(TEST_CREDENTIALS.accessKeyId);
+    if (!('refusal' in verdict)) verdict.rejected(() => new UpstreamRejectedError(401), true);
+
+    const error = await client.showConnectorTask(REF, call).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ code: 'UPSTREAM_AUTH_FAILED', attempts: 0 });
+    expect(sent).toHaveLength(0);
+  });
+
+  it.each([
+    ['behind', -TWENTY_MINUTES],
+    ['ahead of', TWENTY_MINUTES],
+  ])(
+    'answers a 401 whose Date is 20 minutes %s the signature as CLOCK_SKEW, without a re-read or a retry',
+    async (_where, offset) => {
+      const clock = new FakeClock();
+      const { client, sent, refreshes, call } = setup([unauthorizedAt(clock.now() + offset)]);
+
+      const error = await client.showConnectorTask(REF, call).catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(ClockSkewError);
+      expect(error).toMatchObject({ code: 'CLOCK_SKEW', attempts: 1 });
+      expect(sent).toHaveLength(1);
+      expect(refreshes).toHaveLength(0);
+    },
+  );
+
+  it('answers a 401 whose Date is within the gateway window as an auth failure', async () => {
+    const clock = new FakeClock();
+    const early = clock.now() - 14 * 60_000;
+    const { client, refreshes, call } = setup([unauthorizedAt(early), unauthorizedAt(early)]);
+
+    const error = await client.showConnectorTask(REF, call).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ code: 'UPSTREAM_AUTH_FAILED' });
+    expect(refreshes).toHaveLength(1);
+  });
+
+  it('refuses to sign again after a clock skew, for the rest of the invocation', async () => {
+    const clock = new FakeClock();
+    const { client, sent, call } = setup([unauthorizedAt(clock.now() - TWENTY_MINUTES)]);
+    await client.showConnectorTask(REF, call).catch(() => undefined);
+
+    const second = await client.showConnectorTask(REF, call).catch((e: unknown) => e);
+
+    expect(second).toMatchObject({ code: 'CLOCK_SKEW', attempts: 0 });
+    expect(sent).toHaveLength(1);
+  });
+
+  it('logs the skew in seconds once, until Huawei accepts a signature again', async () => {
+    const clock = new FakeClock();
+    const skewed = () => unauthorizedAt(clock.now() - TWENTY_MINUTES);
+    const { client, call, signatureGuard, warnings } = setup([
+      skewed(),
+      skewed(),
+      json(200, {}),
+      skewed(),
+    ]);
+    const observe = async () => {
+      signatureGuard.startInvocation();
+      await client.showConnectorTask(REF, call).catch(() => undefined);
+    };
+
+    for (let i = 0; i < 4; i += 1) await observe();
+
+    expect(warnings).toEqual([
+      [CLOCK_SKEW_WARNING, { skewSeconds: 1200 }],
+      [CLOCK_SKEW_WARNING, { skewSeconds: 1200 }],
+    ]);
   });
 });
 

@@ -279,6 +279,72 @@ describe('SecretsManagerCredentials', () => {
     await expect(credentials.get()).rejects.toBeInstanceOf(ConfigurationError);
   });
 
+  it('answers from a failed fetch, without calling again, for a second after it', async () => {
+    const { credentials, fetches, advance } = setup([named('ThrottlingException')]);
+    await credentials.get().catch(() => undefined);
+
+    advance(999);
+    const again = credentials.get();
+
+    await expect(again).rejects.toBeInstanceOf(DependencyUnavailableError);
+    expect(fetches()).toBe(1);
+  });
+
+  it('answers a rejection re-read from the failed fetch too', async () => {
+    const { credentials, fetches } = setup([named('ThrottlingException')]);
+    await credentials.get().catch(() => undefined);
+
+    const refreshed = credentials.refreshAfterRejection(TEST_CREDENTIALS);
+
+    await expect(refreshed).rejects.toBeInstanceOf(DependencyUnavailableError);
+    expect(fetches()).toBe(1);
+  });
+
+  it('remembers a secret it cannot use as long as an outage', async () => {
+    const { credentials, fetches } = setup(['not json']);
+    await credentials.get().catch(() => undefined);
+
+    const again = credentials.get();
+
+    await expect(again).rejects.toBeInstanceOf(ConfigurationError);
+    expect(fetches()).toBe(1);
+  });
+
+  it('waits twice as long after each failure in a row, up to 16 seconds', async () => {
+    const { credentials, fetches, advance } = setup([named('ThrottlingException')]);
+    const fetchedAfter: number[] = [];
+
+    for (let ms = 0; ms < 60_000; ms += 100) {
+      const before = fetches();
+      await credentials.get().catch(() => undefined);
+      if (fetches() > before) fetchedAfter.push(ms);
+      advance(100);
+    }
+
+    const waits = fetchedAfter.slice(1).map((at, i) => at - fetchedAfter[i]!);
+    expect(waits.slice(0, 6)).toEqual([1_000, 2_000, 4_000, 8_000, 16_000, 16_000]);
+  });
+
+  it('fetches at once again after the wait, and a success ends the backoff', async () => {
+    const { credentials, fetches, advance } = setup([
+      named('ThrottlingException'),
+      secretString(TEST_CREDENTIALS),
+      named('ThrottlingException'),
+      secretString(ROTATED_CREDENTIALS),
+    ]);
+    await credentials.get().catch(() => undefined);
+    advance(1_000);
+    await credentials.get();
+    advance(60_001);
+    await credentials.get().catch(() => undefined);
+
+    advance(1_000);
+    const after = await credentials.get();
+
+    expect(after).toEqual(ROTATED_CREDENTIALS);
+    expect(fetches()).toBe(4);
+  });
+
   it('reports throttling or network trouble as a dependency outage', async () => {
     const { credentials } = setup([named('ThrottlingException')]);
 
