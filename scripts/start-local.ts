@@ -8,6 +8,11 @@
  * DynamoDB stream as Lambda's event source mapping would. Demo tasks change status over time;
  * each status-change event is printed as EventBridge delivers it. Ctrl-C stops everything this
  * script started.
+ *
+ * It listens on PORT (default 3000, the HTTP API) and PORT + 2 (serverless-offline's Lambda API),
+ * on 127.0.0.1 only. A taken port, or anything but this service answering the readiness probe,
+ * fails the start (exit 1) naming the port, with everything started so far stopped
+ * (scripts/local-readiness.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -28,6 +33,15 @@ import {
 } from '../test/support/aws-resources';
 import { startMoto, type RunningMoto } from '../test/support/moto';
 import { DynamoDbStreamPump } from './dynamodb-stream-pump';
+import {
+  LOCAL_HOST,
+  busyPorts,
+  localPorts,
+  portInUseFromOutput,
+  portInUseMessage,
+  waitUntilServing,
+  type LocalPorts,
+} from './local-readiness';
 
 const SERVICE = 'huawei-dms-connector-status';
 const STAGE = 'local';
@@ -60,12 +74,27 @@ const started: { stop(): Promise<void> | void }[] = [];
 // Node 20 is fine for a local run (Lambda runs nodejs22.x); the SDK's notice would only be noise.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 let stopping = false;
+/** Whether the service answered the readiness probe (until then main() reports failures). */
+let ready = false;
 
 function log(message: string): void {
   process.stdout.write(`${message}\n`);
 }
 
 async function main(): Promise<void> {
+  // Before anything is started: a taken port fails here, with nothing to stop.
+  const ports = localPorts(process.env);
+  const busy = await busyPorts(ports);
+  if (busy[0]) throw new Error(portInUseMessage(busy[0], ports));
+
+  // Only the emulator, whatever the shell holds: per-service endpoints, a profile or a session
+  // token would otherwise win over what is set below (and reach serverless-offline's handlers).
+  for (const name of Object.keys(process.env)) {
+    if (name.startsWith('AWS_ENDPOINT_URL_')) delete process.env[name];
+  }
+  delete process.env.AWS_SESSION_TOKEN;
+  delete process.env.AWS_PROFILE;
+
   const moto: RunningMoto = await startMoto();
   started.push(moto);
   log(`moto_server (AWS emulator) on ${moto.endpoint}`);
@@ -90,15 +119,22 @@ async function main(): Promise<void> {
   log(`Huawei DMS simulator on ${simulator.url} (${DEMO_TASKS.length} demo tasks)`);
 
   const resources = await createAwsResources();
-  const httpPort = Number(process.env.PORT ?? 3000);
-  const lambdaPort = httpPort + 2;
-  const offline = startOffline(moto, simulator, httpPort, resources.failureQueueUrl);
+  const offlineExited = new AbortController();
+  const offline = startOffline(moto, simulator, ports, resources.failureQueueUrl, offlineExited);
   started.push({ stop: () => stopProcess(offline) });
-  await waitForHttp(httpPort, offline);
+  // Ready means our own route gave our own answer, not that something listens on the port.
+  await waitUntilServing({
+    ports,
+    route: { projectId: PROJECT_ID, instanceId: INSTANCE_ID },
+    timeoutMs: 120_000,
+    signal: offlineExited.signal,
+  });
+  ready = true;
+  const lambdaEndpoint = `http://${LOCAL_HOST}:${ports.lambda.port}`;
   const pump = new DynamoDbStreamPump({
     client: awsClients().streams,
     streamArn: resources.streamArn,
-    consumer: (event) => invokeOffline(lambdaPort, `${SERVICE}-${STAGE}-statusStream`, event),
+    consumer: (event) => invokeOffline(lambdaEndpoint, `${SERVICE}-${STAGE}-statusStream`, event),
     region: LOCAL_REGION,
   });
   pump.start(STREAM_POLL_MS, (error) =>
@@ -110,7 +146,13 @@ async function main(): Promise<void> {
   log('');
   log('Ready. Call the endpoint (IAM auth is not enforced locally):');
   log(
-    `  curl -s http://localhost:${httpPort}/v2/${PROJECT_ID}/instances/${INSTANCE_ID}/connector/tasks/${task.id}`,
+    `  curl -s http://${LOCAL_HOST}:${ports.http.port}/v2/${PROJECT_ID}/instances/${INSTANCE_ID}/connector/tasks/${task.id}`,
+  );
+  log('Invoke a function directly (AWS CLI v2; any credentials do, none leave this machine):');
+  log(
+    `  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws lambda invoke --region ${LOCAL_REGION} ` +
+      `--endpoint-url ${lambdaEndpoint} --function-name ${SERVICE}-${STAGE}-invoke ` +
+      `--cli-binary-format raw-in-base64-out --payload '{"instanceId":"${INSTANCE_ID}","taskId":"${task.id}"}' /dev/stdout`,
   );
   log(
     `The poller watches ${INSTANCE_ID}/* every minute; demo statuses change every ${STEP_MS / 1000} s.`,
@@ -145,17 +187,22 @@ async function createAwsResources(): Promise<{
  * call); a function error becomes a rejection, so the pump does not move past the records.
  */
 async function invokeOffline(
-  port: number,
+  endpoint: string,
   functionName: string,
   event: DynamoDBStreamEvent,
 ): Promise<DynamoDBBatchResponse> {
-  const response = await fetch(
-    `http://127.0.0.1:${port}/2015-03-31/functions/${functionName}/invocations`,
-    { method: 'POST', body: JSON.stringify(event) },
-  );
-  const body = (await response.json()) as (DynamoDBBatchResponse & { errorType?: string }) | null;
+  const response = await fetch(`${endpoint}/2015-03-31/functions/${functionName}/invocations`, {
+    method: 'POST',
+    body: JSON.stringify(event),
+  });
+  const body = (await response.json()) as
+    (DynamoDBBatchResponse & { errorType?: string; trace?: string[] }) | null;
   if (!response.ok || response.headers.get('x-amz-function-error') || body?.errorType) {
-    throw new Error(`${functionName} failed: ${body?.errorType ?? response.status}`);
+    // serverless-offline answers every thrown error with errorType "Error"; the error's name
+    // and message are the first line of `trace` (README, "Invoking functions locally").
+    throw new Error(
+      `${functionName} failed: ${body?.trace?.[0] ?? body?.errorType ?? response.status}`,
+    );
   }
   return body ?? { batchItemFailures: [] };
 }
@@ -163,8 +210,9 @@ async function invokeOffline(
 function startOffline(
   moto: RunningMoto,
   simulator: HuaweiDmsSimulator,
-  httpPort: number,
+  ports: LocalPorts,
   failureQueueUrl: string,
+  exited: AbortController,
 ): ChildProcess {
   const child = spawn(
     process.execPath,
@@ -176,25 +224,37 @@ function startOffline(
       STAGE,
       '--region',
       LOCAL_REGION,
+      // Loopback only, and one address: `localhost` may resolve to ::1, where another program
+      // can hold the same port number without conflict, and the probe would not reach us.
+      '--host',
+      LOCAL_HOST,
       '--httpPort',
-      String(httpPort),
+      String(ports.http.port),
       '--lambdaPort',
-      String(httpPort + 2),
+      String(ports.lambda.port),
     ],
     {
+      // Every variable serverless.yml's local stage reads is set here, so nothing in the
+      // caller's shell (a real secret id, a queue URL) changes what the demo runs against.
       env: {
         ...process.env,
         AWS_ENDPOINT_URL: moto.endpoint,
+        HUAWEICLOUD_SECRET_ID: `${SERVICE}-${STAGE}`,
+        HUAWEICLOUD_REGION: 'cn-north-4',
         HUAWEICLOUD_ENDPOINT: simulator.url,
         HUAWEICLOUD_PROJECT_ID: PROJECT_ID,
         WATCHED_TASKS: `${INSTANCE_ID}/*`,
+        POLL_ENABLED: 'true',
+        POLL_FANOUT_QUEUE_URL: `${moto.endpoint}/000000000000/poll-batches`,
         STREAM_FAILURE_QUEUE_URL: failureQueueUrl,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     },
   );
+  let output = '';
   const relay = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-20_000);
     for (const line of chunk.toString().split('\n')) {
       const shown = readable(line);
       if (shown) log(`  [offline] ${shown}`);
@@ -203,10 +263,18 @@ function startOffline(
   child.stdout?.on('data', relay);
   child.stderr?.on('data', relay);
   child.on('exit', (code) => {
-    if (!stopping) {
-      log(`serverless-offline exited (${code ?? 'signal'}); stopping.`);
-      void shutdown(1);
+    if (stopping) return;
+    const busy = portInUseFromOutput(output, ports);
+    const why = busy
+      ? portInUseMessage(busy, ports)
+      : `serverless-offline exited (${code ?? 'signal'}).`;
+    if (!ready) {
+      // main() is still waiting for it: it reports this and stops everything.
+      exited.abort(new Error(why));
+      return;
     }
+    log(`${why} Stopping.`);
+    void shutdown(1);
   });
   return child;
 }
@@ -234,19 +302,6 @@ function readable(line: string): string | undefined {
   } catch {
     return line;
   }
-}
-
-async function waitForHttp(port: number, child: ChildProcess): Promise<void> {
-  for (let attempt = 0; attempt < 240; attempt++) {
-    if (child.exitCode !== null) throw new Error('serverless-offline did not start');
-    try {
-      await fetch(`http://127.0.0.1:${port}/`);
-      return;
-    } catch {
-      await delay(500);
-    }
-  }
-  throw new Error(`serverless-offline did not listen on port ${port} within 2 minutes`);
 }
 
 async function runScript(simulator: HuaweiDmsSimulator): Promise<void> {
@@ -312,17 +367,27 @@ function stopProcess(child: ChildProcess): Promise<void> {
   });
 }
 
-async function shutdown(code: number): Promise<never> {
-  if (!stopping) log('Stopping serverless-offline, the simulator and moto_server…');
-  stopping = true;
-  for (const item of started.reverse()) await Promise.resolve(item.stop()).catch(() => undefined);
-  log('Stopped.');
-  process.exit(code);
+let stopped: Promise<never> | undefined;
+
+/** Stops what was started, newest first, once however often it is called; then exits. */
+function shutdown(code: number): Promise<never> {
+  stopped ??= (async () => {
+    stopping = true;
+    if (started.length > 0) log('Stopping serverless-offline, the simulator and moto_server…');
+    for (const item of started.reverse()) {
+      await Promise.resolve(item.stop()).catch(() => undefined);
+    }
+    if (started.length > 0) log('Stopped.');
+    process.exit(code);
+  })();
+  return stopped;
 }
 
 process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 main().catch((error: unknown) => {
-  log(`npm start failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.stderr.write(
+    `npm start failed: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
   void shutdown(1);
 });

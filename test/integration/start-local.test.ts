@@ -1,0 +1,428 @@
+/**
+ * `npm start` (scripts/start-local.ts): it refuses ports it cannot have, calls itself ready only
+ * when its own route answers, and serves direct invokes on serverless-offline's Lambda API the
+ * way the README says (errorType "Error", the error's name in `trace[0]`).
+ *
+ * The end-to-end tests run the real `npm start` in its own process group and, whatever happens,
+ * stop every process it started (they are listed while it runs, and checked gone afterwards).
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
+import { InvalidRequestError } from '../../lib/errors';
+import { toProblem } from '../../lib/http/problem';
+import {
+  LOCAL_HOST,
+  PROBE_TASK_ID,
+  busyPorts,
+  localPorts,
+  portInUseFromOutput,
+  portInUseMessage,
+  probeService,
+  waitUntilServing,
+  type LocalPorts,
+} from '../../scripts/local-readiness';
+import { freePort } from '../support/moto';
+
+const ROOT = `${__dirname}/../..`;
+const PROJECT_ID = '0123456789abcdef0123456789abcdef';
+const INSTANCE_ID = 'a1b2c3d4-0000-4000-8000-000000000001';
+const DEMO_TASK_ID = '0d5e7c1a-0000-4000-8000-00000000000a';
+const ROUTE = { projectId: PROJECT_ID, instanceId: INSTANCE_ID };
+
+const servers: Server[] = [];
+
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
+});
+
+/** A server that is not this service, on LOCAL_HOST; port 0 for a free one. */
+async function otherServer(
+  port: number,
+  answer: { status: number; contentType?: string; body: string } = {
+    status: 200,
+    contentType: 'text/html',
+    body: '<h1>another app</h1>',
+  },
+): Promise<number> {
+  const server = createServer((_req, res) => {
+    res.writeHead(answer.status, answer.contentType ? { 'content-type': answer.contentType } : {});
+    res.end(answer.body);
+  });
+  servers.push(server);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, LOCAL_HOST, resolve);
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+/** PORT such that PORT and PORT + 2 are both free now. */
+async function freePortPair(): Promise<LocalPorts> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const ports = localPorts({ PORT: String(await freePort()) });
+    if ((await busyPorts(ports)).length === 0) return ports;
+  }
+  throw new Error('no free pair of ports');
+}
+
+describe('the ports npm start listens on', () => {
+  it('are PORT and PORT + 2, 3000 and 3002 when PORT is unset', () => {
+    expect(localPorts({})).toMatchObject({ http: { port: 3000 }, lambda: { port: 3002 } });
+    expect(localPorts({ PORT: '3100' })).toMatchObject({
+      http: { port: 3100 },
+      lambda: { port: 3102 },
+    });
+  });
+
+  it.each(['abc', '0', '3000x', '-1', '65534', '1e3'])(
+    'refuses PORT=%s, naming the variable',
+    (value) => {
+      expect(() => localPorts({ PORT: value })).toThrow(/^PORT must be a port number/);
+    },
+  );
+
+  it('finds the one another program holds, whichever it is', async () => {
+    const ports = await freePortPair();
+    await otherServer(ports.lambda.port);
+    expect(await busyPorts(ports)).toEqual([ports.lambda]);
+    await otherServer(ports.http.port);
+    expect(await busyPorts(ports)).toEqual([ports.http, ports.lambda]);
+  });
+
+  it("finds which port serverless-offline could not take in hapi's error", () => {
+    const ports = localPorts({ PORT: '3417' });
+    const output =
+      '× Unexpected error while starting serverless-offline server on port 3417: ' +
+      '{ Error: listen EADDRINUSE: address already in use 127.0.0.1:3417\n  code: ...';
+    expect(portInUseFromOutput(output, ports)).toBe(ports.http);
+    expect(portInUseFromOutput('listening on 127.0.0.1:3417', ports)).toBeUndefined();
+    expect(portInUseMessage(ports.http, ports)).toMatch(/^Port 3417 on 127\.0\.0\.1 .*set PORT/);
+  });
+});
+
+describe('the readiness probe', () => {
+  const ourProblem = toProblem(
+    new InvalidRequestError('Invalid path parameters.', [
+      { field: 'task_id', problem: 'must be a lowercase UUID' },
+    ]),
+  );
+
+  it('accepts only our 400 problem+json naming task_id', async () => {
+    const port = await otherServer(0, {
+      status: 400,
+      contentType: 'application/problem+json',
+      body: JSON.stringify(ourProblem),
+    });
+    const result = await probeService(`http://${LOCAL_HOST}:${port}`, ROUTE, { timeoutMs: 5000 });
+    expect(result).toEqual({ kind: 'ours' });
+  });
+
+  it.each([
+    { label: 'a web page', status: 200, contentType: 'text/html', body: '<h1>hi</h1>' },
+    { label: "someone else's 404", status: 404, contentType: 'application/json', body: '{}' },
+    {
+      label: 'a problem+json of another shape',
+      status: 400,
+      contentType: 'application/problem+json',
+      body: JSON.stringify({ title: 'Bad Request', status: 400 }),
+    },
+    {
+      label: 'our problem about another field',
+      status: 400,
+      contentType: 'application/problem+json',
+      body: JSON.stringify({ ...ourProblem, invalidFields: [{ field: 'x', problem: 'y' }] }),
+    },
+  ])('calls $label something else', async (answer) => {
+    const port = await otherServer(0, answer);
+    const result = await probeService(`http://${LOCAL_HOST}:${port}`, ROUTE, { timeoutMs: 5000 });
+    expect(result.kind).toBe('other');
+  });
+
+  it('asks with a task id the route refuses before doing anything', () => {
+    expect(PROBE_TASK_ID).not.toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    );
+  });
+
+  it('fails at once, naming the port and PORT, when another server answers', async () => {
+    const ports = await freePortPair();
+    await otherServer(ports.http.port);
+    const started = Date.now();
+    await expect(waitUntilServing({ ports, route: ROUTE, timeoutMs: 60_000 })).rejects.toThrow(
+      new RegExp(`another program is listening on port ${ports.http.port}.*set PORT`),
+    );
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('waits while nothing answers, up to its bound', async () => {
+    const ports = await freePortPair();
+    await expect(
+      waitUntilServing({ ports, route: ROUTE, timeoutMs: 600, intervalMs: 100 }),
+    ).rejects.toThrow(/did not answer .* within/);
+  });
+
+  it('stops waiting with the reason when told to (serverless-offline exited)', async () => {
+    const ports = await freePortPair();
+    const exited = new AbortController();
+    setTimeout(() => exited.abort(new Error('serverless-offline exited (1).')), 200);
+    await expect(
+      waitUntilServing({ ports, route: ROUTE, timeoutMs: 60_000, signal: exited.signal }),
+    ).rejects.toThrow('serverless-offline exited (1).');
+  });
+});
+
+interface NpmStart {
+  readonly child: ChildProcess;
+  /** Every process seen under it so far (serverless-offline runs in a process group of its own). */
+  readonly seen: Set<number>;
+  output(): string;
+  /** How it ended: an exit code, or the signal that ended it. */
+  readonly exited: Promise<number | NodeJS.Signals>;
+}
+
+/** `promise`, or 'timeout' after `ms` (the timer does not outlive the race). */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function startNpmStart(port: number): NpmStart {
+  const child = spawn('npm', ['start'], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const seen = new Set<number>();
+  const exited = new Promise<number | NodeJS.Signals>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? 'SIGKILL')),
+  );
+  const watch = setInterval(() => {
+    for (const pid of descendants(child.pid!)) seen.add(pid);
+  }, 200);
+  void exited.then(() => clearInterval(watch));
+  return { child, seen, output: () => output, exited };
+}
+
+function descendants(root: number): number[] {
+  let table: [number, number][];
+  try {
+    table = execFileSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/).map(Number) as [number, number]);
+  } catch {
+    return [];
+  }
+  const found: number[] = [];
+  const queue = [root];
+  while (queue.length > 0) {
+    const parent = queue.shift()!;
+    for (const [pid, ppid] of table) {
+      if (ppid === parent) {
+        found.push(pid);
+        queue.push(pid);
+      }
+    }
+  }
+  return found;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether any process is left in the group `npm start` leads (moto_server runs there). */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What of `run` is still alive after a grace period (processes seen under it, and its process
+ * group); then it is killed regardless.
+ */
+async function leftBehind(run: NpmStart, graceMs: number): Promise<string[]> {
+  const pgid = run.child.pid!;
+  const remaining = () => [
+    ...[...run.seen].filter(alive).map((pid) => `pid ${pid}`),
+    ...(groupAlive(pgid) ? [`process group ${pgid}`] : []),
+  ];
+  const until = Date.now() + graceMs;
+  while (remaining().length > 0 && Date.now() < until) await delay(200);
+  const left = remaining();
+  for (const pid of [...run.seen, -pgid]) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+  return left;
+}
+
+/** Stops `npm start` as Ctrl-C would (the whole foreground group), then SIGKILL after a bound. */
+async function stop(run: NpmStart): Promise<number | NodeJS.Signals | 'timeout'> {
+  if (run.child.exitCode === null && run.child.signalCode === null) {
+    try {
+      process.kill(-run.child.pid!, 'SIGINT');
+    } catch {
+      // already gone
+    }
+  }
+  const ended = await within(run.exited, 30_000);
+  if (ended === 'timeout') {
+    try {
+      process.kill(-run.child.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  return ended;
+}
+
+async function waitForOutput(run: NpmStart, pattern: RegExp, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!pattern.test(run.output())) {
+    if (run.child.exitCode !== null) throw new Error(`npm start exited:\n${run.output()}`);
+    if (Date.now() > until)
+      throw new Error(`no ${pattern} within ${timeoutMs} ms:\n${run.output()}`);
+    await delay(200);
+  }
+}
+
+describe('npm start when a port is taken', () => {
+  it.each(['http', 'lambda'] as const)(
+    'exits non-zero at once, naming the port and PORT, when the %s port is taken, leaving nothing running',
+    async (which) => {
+      const ports = await freePortPair();
+      await otherServer(ports[which].port);
+      const run = startNpmStart(ports.http.port);
+      const code = await within(run.exited, 30_000);
+      const left = await leftBehind(run, 5_000);
+      if (code === 'timeout') await stop(run);
+
+      expect(code).toBe(1);
+      expect(run.output()).toContain(
+        `npm start failed: Port ${ports[which].port} on ${LOCAL_HOST} (${ports[which].role}) is already in use`,
+      );
+      expect(run.output()).toMatch(/set PORT to choose others/);
+      expect(run.output()).not.toMatch(/^Ready/m);
+      expect(left).toEqual([]);
+    },
+    45_000,
+  );
+});
+
+describe('direct invoke under npm start (serverless-offline)', () => {
+  let run: NpmStart | undefined;
+  let ports: LocalPorts;
+
+  beforeAll(async () => {
+    ports = await freePortPair();
+    run = startNpmStart(ports.http.port);
+    await waitForOutput(run, /^Ready\./m, 150_000);
+  }, 160_000);
+
+  afterAll(async () => {
+    // Only if a test failed before the last one stopped it.
+    if (run) await stop(run).then(() => leftBehind(run!, 10_000));
+  }, 60_000);
+
+  function invoke(functionName: string, payload: unknown): Promise<Response> {
+    return fetch(
+      `http://${LOCAL_HOST}:${ports.lambda.port}/2015-03-31/functions/${functionName}/invocations`,
+      { method: 'POST', body: JSON.stringify(payload) },
+    );
+  }
+
+  it('prints a curl that reaches this service', async () => {
+    const url = /curl -s (\S+)/.exec(run!.output())?.[1];
+    expect(url).toBe(
+      `http://${LOCAL_HOST}:${ports.http.port}/v2/${PROJECT_ID}/instances/${INSTANCE_ID}/connector/tasks/${DEMO_TASK_ID}`,
+    );
+    const response = await fetch(url!);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ id: DEMO_TASK_ID, name: 'replicate-orders' });
+  });
+
+  it('answers <service>-local-invoke with the observation', async () => {
+    const response = await invoke('huawei-dms-connector-status-local-invoke', {
+      instanceId: INSTANCE_ID,
+      taskId: DEMO_TASK_ID,
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-amz-function-error')).toBeNull();
+    expect(await response.json()).toMatchObject({
+      task: { id: DEMO_TASK_ID, status: 'RUNNING' },
+      statusChanged: expect.any(Boolean),
+    });
+  });
+
+  it.each([
+    {
+      label: 'an invalid payload',
+      payload: { instanceId: INSTANCE_ID },
+      name: 'InvalidRequestError',
+    },
+    {
+      label: 'a task that does not exist',
+      payload: { instanceId: INSTANCE_ID, taskId: '0d5e7c1a-0000-4000-8000-0000000000ff' },
+      name: 'TaskNotFoundError',
+    },
+  ])(
+    'reports $label as errorType "Error", the error name only in trace[0]',
+    async ({ payload, name }) => {
+      const response = await invoke('huawei-dms-connector-status-local-invoke', payload);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('x-amz-function-error')).toBe('Unhandled');
+      const body = (await response.json()) as {
+        errorType: string;
+        errorMessage: string;
+        trace: string[];
+      };
+      expect(body.errorType).toBe('Error');
+      expect(body.trace).toEqual([`${name}: ${body.errorMessage}`]);
+      expect(body.trace[0]!.split(': ')[0]).toBe(name);
+    },
+  );
+
+  it('answers an unknown function name with 404 ResourceNotFoundException', async () => {
+    const response = await invoke('huawei-dms-connector-status-local-nope', {});
+    expect(response.status).toBe(404);
+    expect(response.headers.get('x-amzn-errortype')).toBe('ResourceNotFoundException');
+    await response.arrayBuffer();
+  });
+
+  it('stops everything it started on Ctrl-C', async () => {
+    const current = run!;
+    expect(current.seen.size).toBeGreaterThan(3);
+    const ended = await stop(current);
+    const left = await leftBehind(current, 10_000);
+    run = undefined;
+    expect(ended).not.toBe('timeout');
+    expect(current.output()).toMatch(/^Stopped\.$/m);
+    expect(left).toEqual([]);
+  }, 60_000);
+});
