@@ -152,7 +152,7 @@ async function main(): Promise<void> {
   log(
     `  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws lambda invoke --region ${LOCAL_REGION} ` +
       `--endpoint-url ${lambdaEndpoint} --function-name ${SERVICE}-${STAGE}-invoke ` +
-      `--cli-binary-format raw-in-base64-out --payload '{"instanceId":"${INSTANCE_ID}","taskId":"${task.id}"}' /dev/stdout`,
+      `--cli-binary-format raw-in-base64-out --payload '{"instanceId":"${INSTANCE_ID}","taskId":"${task.id}"}' response.json`,
   );
   log(
     `The poller watches ${INSTANCE_ID}/* every minute; demo statuses change every ${STEP_MS / 1000} s.`,
