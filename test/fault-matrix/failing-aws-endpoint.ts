@@ -1,0 +1,82 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { freePort } from '../support/moto';
+
+export type EndpointFailure = 'connection-refused' | 'server-error';
+
+/** An AWS endpoint that fails every request; `close` releases whatever it holds. */
+export interface FailingEndpoint {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * `connection-refused`: a loopback port nobody listens on. `server-error`: a server answering
+ * every request `500` with the JSON error the AWS JSON protocols use, as a failing region would.
+ */
+export async function failingEndpoint(failure: EndpointFailure): Promise<FailingEndpoint> {
+  if (failure === 'connection-refused') {
+    return { url: `http://127.0.0.1:${await freePort()}`, close: () => Promise.resolve() };
+  }
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const body = JSON.stringify({ __type: 'InternalFailure', message: 'Simulated AWS failure' });
+      res.writeHead(500, {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amzn-requestid': 'fault-matrix',
+      });
+      res.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** An SDK client with its default retry settings, and a count of the requests it attempted. */
+export interface CountedClient<C> {
+  readonly client: C;
+  requests(): number;
+}
+
+/**
+ * Counted in the `deserialize` step, which runs inside the SDK's retry loop: once per request
+ * the SDK attempts, retries included.
+ */
+const COUNTER = { step: 'deserialize', name: 'countFaultMatrixRequests' } as const;
+
+export function countedSecretsManager(endpoint: string): CountedClient<SecretsManagerClient> {
+  const client = new SecretsManagerClient({ endpoint });
+  let requests = 0;
+  client.middlewareStack.add(
+    (next) => (args) => {
+      requests += 1;
+      return next(args);
+    },
+    COUNTER,
+  );
+  return { client, requests: () => requests };
+}
+
+export function countedDynamoDb(endpoint: string): CountedClient<DynamoDBClient> {
+  const client = new DynamoDBClient({ endpoint });
+  let requests = 0;
+  client.middlewareStack.add(
+    (next) => (args) => {
+      requests += 1;
+      return next(args);
+    },
+    COUNTER,
+  );
+  return { client, requests: () => requests };
+}
