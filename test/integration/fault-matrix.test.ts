@@ -2,9 +2,11 @@
  * The fault matrix (docs/fault-matrix.md), checked: every row of test/fault-matrix/rows.ts is run
  * through the real HTTP handler and the real direct-invoke handler, each on a cold container
  * wired to real AWS SDK clients against moto and to the signature-verifying Huawei simulator,
- * and every value of the row is asserted.
+ * and every value of the row is asserted. The document itself must be the rendering of the rows.
  */
-import { timeBoundLabel } from '../fault-matrix/render';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { FAULT_MATRIX_PATH, renderFaultMatrix, timeBoundLabel } from '../fault-matrix/render';
 import {
   FAULT_ROWS,
   ROOMY_REMAINING_MS,
@@ -155,4 +157,28 @@ describe.each(FAULT_ROWS.map((row) => ({ id: row.id, row })))('fault matrix: $id
       }
     });
   }
+});
+
+describe('the fault matrix document', () => {
+  it('has one row per id', () => {
+    const ids = FAULT_ROWS.map((row) => row.id);
+
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it(`${FAULT_MATRIX_PATH} is the rendering of the rows`, () => {
+    const rendered = renderFaultMatrix(FAULT_ROWS);
+    let checkedIn: string | undefined;
+    try {
+      checkedIn = readFileSync(resolve(__dirname, '../..', FAULT_MATRIX_PATH), 'utf8');
+    } catch {
+      checkedIn = undefined;
+    }
+
+    if (checkedIn !== rendered) {
+      throw new Error(
+        `${FAULT_MATRIX_PATH} is missing or out of date: run \`npm run fault-matrix\` and commit the result.`,
+      );
+    }
+  });
 });
