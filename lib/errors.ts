@@ -114,12 +114,15 @@ export class UpstreamTimeoutError extends UpstreamError {
 /** The answer is not what the API promises: not JSON, wrong shape, too large, a redirect. */
 export class UpstreamContractError extends UpstreamError {
   override readonly name = 'UpstreamContractError';
+  /** What broke the contract, without the message's preamble: for saying where it broke. */
+  readonly reason: string;
   constructor(reason: string, cause?: unknown) {
     super(
       `Huawei Cloud answered outside its API contract: ${reason}.`,
       'UPSTREAM_CONTRACT_VIOLATION',
       cause,
     );
+    this.reason = reason;
   }
 }
 

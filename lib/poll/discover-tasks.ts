@@ -1,19 +1,14 @@
 import { z } from 'zod';
+import type { Clock } from '../clock';
 import { TaskNotFoundError, UpstreamContractError } from '../errors';
 import type { CallOptions, DmsClient } from '../huawei/dms-client';
+import { taskListPages } from '../huawei/task-list-pages';
 import { DELETED_STATUS } from '../status/status-event';
 import type { StatusStore } from '../status/status-store';
 import { taskIdSchema, type TaskRef } from '../task-ref';
 
-/** The list API's page size ceiling. */
-export const LIST_PAGE_LIMIT = 50;
-/** 10,000 tasks: far beyond Huawei's per-instance quota, so a runaway total cannot loop us. */
-const MAX_PAGES = 200;
-
-const listPageSchema = z.object({
-  tasks: z.array(z.object({ id: taskIdSchema })),
-  total_number: z.number().int().min(0),
-});
+/** Discovery needs only each entity's id; the rest of the task is read by its observation. */
+const listedIdsSchema = z.array(z.object({ id: taskIdSchema }));
 
 export interface Discovery {
   /** Every task to observe: those listed now plus known ones that are no longer listed. */
@@ -29,11 +24,11 @@ export interface Discovery {
  */
 export async function discoverInstanceTasks(
   instance: { projectId: string; instanceId: string },
-  deps: { dms: DmsClient; store: StatusStore },
+  deps: { dms: DmsClient; store: StatusStore; clock: Clock },
   call: CallOptions,
 ): Promise<Discovery> {
   const [listed, known] = await Promise.all([
-    listTaskIds(instance, deps.dms, call),
+    listTaskIds(instance, deps, call),
     deps.store.listByInstance(instance.projectId, instance.instanceId),
   ]);
   const toRef = (taskId: string): TaskRef => ({ ...instance, taskId });
@@ -46,22 +41,20 @@ export async function discoverInstanceTasks(
 
 async function listTaskIds(
   instance: { projectId: string; instanceId: string },
-  dms: DmsClient,
+  deps: { dms: DmsClient; clock: Clock },
   call: CallOptions,
 ): Promise<string[]> {
   const ids: string[] = [];
   try {
-    for (let page = 0; page < MAX_PAGES; page++) {
-      const response = await dms.listConnectorTasks(
-        instance,
-        { offset: page * LIST_PAGE_LIMIT, limit: LIST_PAGE_LIMIT },
-        call,
-      );
-      const parsed = listPageSchema.safeParse(response.body);
+    // A listing cut off at the page ceiling still gives the poller the tasks it did see.
+    const pages = taskListPages(
+      (page) => deps.dms.listConnectorTasks(instance, page, call),
+      deps.clock,
+    );
+    for await (const page of pages) {
+      const parsed = listedIdsSchema.safeParse(page.entities);
       if (!parsed.success) throw new UpstreamContractError('the task list is invalid');
-      ids.push(...parsed.data.tasks.map((task) => task.id));
-      const seen = (page + 1) * LIST_PAGE_LIMIT;
-      if (parsed.data.tasks.length === 0 || seen >= parsed.data.total_number) break;
+      ids.push(...parsed.data.map((task) => task.id));
     }
   } catch (error) {
     // A deleted instance has no tasks: its known tasks are reported as removed.
