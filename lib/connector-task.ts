@@ -270,11 +270,15 @@ export type ConnectorTaskSink = z.infer<typeof connectorTaskSinkSchema>;
 // Normalization.
 
 /**
- * Turns a ShowConnectorTask 200 body into the published shape. Throws `UpstreamContractError`
- * and nothing else, whatever `body` is.
+ * Turns a ShowConnectorTask 200 body (or a ListConnectorTasks entity, which has the same fields)
+ * into the published shape. Throws `UpstreamContractError` and nothing else, whatever `body` is;
+ * `what` names the body in its reason.
  */
-export function normalizeConnectorTask(body: unknown): ConnectorTask {
-  const task = parseUpstream(body);
+export function normalizeConnectorTask(
+  body: unknown,
+  what = 'the ShowConnectorTask body',
+): ConnectorTask {
+  const task = parseUpstream(body, what);
   return assertStorable({
     id: task.id,
     name: task.task_name ?? null,
@@ -310,19 +314,17 @@ function assertStorable(task: ConnectorTask): ConnectorTask {
   return task;
 }
 
-function parseUpstream(body: unknown): UpstreamConnectorTask {
+function parseUpstream(body: unknown, what: string): UpstreamConnectorTask {
   let result: ReturnType<typeof upstreamConnectorTaskSchema.safeParse>;
   try {
     // The inputs are kept on the issues only to name their kind; they never leave this module.
     result = upstreamConnectorTaskSchema.safeParse(body, { reportInput: true });
   } catch {
     // JSON cannot get here; only a hostile object can (a throwing getter, a revoked proxy).
-    throw new UpstreamContractError('the ShowConnectorTask body could not be read');
+    throw new UpstreamContractError(`${what} could not be read`);
   }
   if (!result.success) {
-    throw new UpstreamContractError(
-      `the ShowConnectorTask body is invalid (${describeIssues(result.error.issues)})`,
-    );
+    throw new UpstreamContractError(`${what} is invalid (${describeIssues(result.error.issues)})`);
   }
   return result.data;
 }

@@ -6,12 +6,14 @@ import {
   ObservationInProgressError,
   ServiceError,
   TaskNotFoundError,
+  UpstreamContractError,
   UpstreamError,
 } from './errors';
-import type { CallOptions, DmsClient } from './huawei/dms-client';
+import type { CallOptions, DmsClient, UpstreamResponse } from './huawei/dms-client';
+import { taskListPages, type TaskListPage } from './huawei/task-list-pages';
 import { DELETED_STATUS } from './status/status-event';
 import type { StatusChange, StatusStore, StoredStatus } from './status/status-store';
-import type { TaskRef } from './task-ref';
+import { taskIdSchema, type InstanceRef, type TaskRef } from './task-ref';
 import type { DimensionedCounter } from './metrics';
 import type { Tracing } from './tracing';
 
@@ -45,6 +47,46 @@ export type TaskCheck =
 /** Reads the stored status after the upstream answer; the poller passes a batching reader. */
 export type ReadStoredStatus = (ref: TaskRef) => Promise<StoredStatus | undefined>;
 
+/** A task as one page of ListConnectorTasks showed it: an observation made by that page's request. */
+export interface ListedTask {
+  readonly ref: TaskRef;
+  readonly task: ConnectorTask;
+  /** The page request's times: the entity describes the task somewhere between the two. */
+  readonly lookedAt: number;
+  readonly answeredAt: number;
+  readonly upstreamRequestId: string | undefined;
+}
+
+/**
+ * The entity at `index` of a list page, normalized with the ShowConnectorTask schema (list
+ * entities carry the same fields). Its id must be one we accept, since it becomes the task's key.
+ * Throws `UpstreamContractError` naming the entity's offset in the listing, with the page's
+ * request id; whether one bad entity spoils the whole listing is the caller's decision.
+ */
+export function listedTask(instance: InstanceRef, page: TaskListPage, index: number): ListedTask {
+  try {
+    const task = normalizeConnectorTask(page.entities[index], 'the task');
+    if (!taskIdSchema.safeParse(task.id).success) {
+      throw new UpstreamContractError('the task id is not a lowercase UUID');
+    }
+    return {
+      ref: { ...instance, taskId: task.id },
+      task,
+      lookedAt: page.lookedAt,
+      answeredAt: page.answeredAt,
+      upstreamRequestId: page.requestId,
+    };
+  } catch (error) {
+    if (!(error instanceof UpstreamContractError)) throw error;
+    const located = new UpstreamContractError(
+      `task list offset ${page.offset + index}: ${error.reason}`,
+      error,
+    );
+    located.upstreamRequestId = page.requestId;
+    throw located;
+  }
+}
+
 /** What Huawei answered, and when: the answer describes the task between the two times. */
 type Seen = { readonly lookedAt: number; readonly answeredAt: number } & (
   | {
@@ -62,7 +104,8 @@ type Seen = { readonly lookedAt: number; readonly answeredAt: number } & (
 export const MAX_COMMIT_ATTEMPTS = 5;
 
 /**
- * The one path every trigger takes: read the task from Huawei, then read the stored status
+ * The one path every trigger takes: read the task from Huawei (its ShowConnectorTask, or its entry
+ * on a ListConnectorTasks page), then read the stored status
  * (after the answer, so the decision rests on the latest committed fact), and commit a change as
  * version + 1 with a conditional write. A lost write means someone else committed: re-read and
  * decide again, so a different status seen by a concurrent observer is never assumed to be ours.
@@ -88,6 +131,56 @@ export class TaskObserver {
     read: ReadStoredStatus = (r) => this.deps.store.get(r),
   ): Promise<TaskCheck> {
     const seen = await this.look(ref, call);
+    const { statusChanged, previousStatus } = await this.record(ref, seen, read);
+    return seen.kind === 'gone'
+      ? { kind: 'gone', error: seen.error, statusChanged, previousStatus }
+      : {
+          kind: 'present',
+          task: seen.task,
+          statusChanged,
+          previousStatus,
+          upstreamRequestId: seen.requestId,
+        };
+  }
+
+  /**
+   * The pages of the instance's ListConnectorTasks, in order, each request measured and traced
+   * like `check`'s ShowConnectorTask call. Entities are not validated here: see `listedTask`.
+   */
+  listPages(instance: InstanceRef, call: CallOptions): AsyncGenerator<TaskListPage, void> {
+    return taskListPages((page) => this.lookAtPage(instance, page, call), this.deps.clock);
+  }
+
+  /**
+   * Records what a list page showed of one task: the same read, decision and conditional commit
+   * as `check`, with the page request's times in place of a ShowConnectorTask call of its own.
+   */
+  async observeListed(
+    listed: ListedTask,
+    read: ReadStoredStatus = (r) => this.deps.store.get(r),
+  ): Promise<Observation> {
+    const seen: Seen = {
+      kind: 'present',
+      task: listed.task,
+      requestId: listed.upstreamRequestId,
+      lookedAt: listed.lookedAt,
+      answeredAt: listed.answeredAt,
+    };
+    const { statusChanged, previousStatus } = await this.record(listed.ref, seen, read);
+    return {
+      task: listed.task,
+      statusChanged,
+      previousStatus,
+      upstreamRequestId: listed.upstreamRequestId,
+    };
+  }
+
+  /** Reads the stored status (after the answer), decides, and commits; re-decides a lost write. */
+  private async record(
+    ref: TaskRef,
+    seen: Seen,
+    read: ReadStoredStatus,
+  ): Promise<{ statusChanged: boolean; previousStatus: string | null }> {
     let stored = await read(ref);
     let statusChanged = false;
     for (let attempt = 1; ; attempt++) {
@@ -106,17 +199,7 @@ export class TaskObserver {
       this.deps.metrics.addMetric('StatusCommitConflicts', MetricUnit.Count, 1);
       stored = await this.deps.store.get(ref);
     }
-
-    const previousStatus = stored?.status ?? null;
-    return seen.kind === 'gone'
-      ? { kind: 'gone', error: seen.error, statusChanged, previousStatus }
-      : {
-          kind: 'present',
-          task: seen.task,
-          statusChanged,
-          previousStatus,
-          upstreamRequestId: seen.requestId,
-        };
+    return { statusChanged, previousStatus: stored?.status ?? null };
   }
 
   private async look(ref: TaskRef, call: CallOptions): Promise<Seen> {
@@ -142,6 +225,31 @@ export class TaskObserver {
       attempts ||= error instanceof UpstreamError ? error.attempts : 1;
       outcome = error instanceof ServiceError ? error.code : 'INTERNAL_ERROR';
       if (error instanceof TaskNotFoundError) return { kind: 'gone', error, ...when() };
+      throw error;
+    } finally {
+      this.recordUpstream(this.deps.clock.now() - started, attempts, outcome);
+    }
+  }
+
+  private async lookAtPage(
+    instance: InstanceRef,
+    page: { offset: number; limit: number },
+    call: CallOptions,
+  ): Promise<UpstreamResponse> {
+    const started = this.deps.clock.now();
+    let attempts = 0;
+    let outcome = 'OK';
+    try {
+      const response = await this.deps.tracing.traced(
+        'Huawei DMS ListConnectorTasks',
+        { instanceId: instance.instanceId, offset: String(page.offset) },
+        () => this.deps.dms.listConnectorTasks(instance, page, call),
+      );
+      attempts = response.attempts;
+      return response;
+    } catch (error) {
+      attempts = error instanceof UpstreamError ? error.attempts : 1;
+      outcome = error instanceof ServiceError ? error.code : 'INTERNAL_ERROR';
       throw error;
     } finally {
       this.recordUpstream(this.deps.clock.now() - started, attempts, outcome);

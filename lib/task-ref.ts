@@ -31,6 +31,9 @@ export const instanceRefSchema = z.strictObject({
   instanceId: instanceIdSchema,
 });
 
+/** Which Kafka instance: what a whole-instance watch or the list route names. */
+export type InstanceRef = z.infer<typeof instanceRefSchema>;
+
 /** Which Smart Connect task: the key of everything this service does. */
 export type TaskRef = z.infer<typeof taskRefSchema>;
 
