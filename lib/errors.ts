@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   OBSERVATION_IN_PROGRESS: 409,
   CONFIGURATION_ERROR: 500,
   CLOCK_SKEW: 500,
+  TASK_LIST_TOO_LARGE: 500,
   INTERNAL_ERROR: 500,
   UPSTREAM_AUTH_FAILED: 502,
   UPSTREAM_FORBIDDEN: 502,
@@ -170,6 +171,20 @@ export class DependencyUnavailableError extends ServiceError {
   override readonly name = 'DependencyUnavailableError';
   constructor(dependency: string, cause?: unknown) {
     super(`${dependency} is unavailable.`, 'DEPENDENCY_UNAVAILABLE', cause);
+  }
+}
+
+/**
+ * The instance has more tasks than one synchronous Lambda response can carry (6 MB). A 5xx: the
+ * request is valid and no caller can narrow it; retrying cannot help, and an operator should know.
+ */
+export class TaskListTooLargeError extends ServiceError {
+  override readonly name = 'TaskListTooLargeError';
+  constructor() {
+    super(
+      'The instance has more Smart Connect tasks than one response can hold; no partial list is answered.',
+      'TASK_LIST_TOO_LARGE',
+    );
   }
 }
 

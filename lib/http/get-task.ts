@@ -4,41 +4,12 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import { z } from 'zod';
 import type { Container } from '../container';
 import { lambdaHandler } from '../lambda-handler';
 import { upstreamDeadline } from '../deadline';
-import { InvalidRequestError, ProjectNotServedError } from '../errors';
-import { instanceIdSchema, projectIdSchema, taskIdSchema, type TaskRef } from '../task-ref';
 import { problemResponses } from './error-middleware';
+import { taskRefFromPath } from './path-parameters';
 import { jsonResponse } from './problem';
-
-/** The route's path parameters; the OpenAPI document's parameters are generated from this. */
-export const pathParametersSchema = z.object({
-  project_id: projectIdSchema.describe('Huawei Cloud project ID (32 lowercase hex characters).'),
-  instance_id: instanceIdSchema.describe('DMS for Kafka instance ID (a lowercase UUID).'),
-  task_id: taskIdSchema.describe('Smart Connect task ID (a lowercase UUID).'),
-});
-
-/** Validates the route's path parameters before anything is sent upstream. */
-export function taskRefFromPath(
-  pathParameters: Readonly<Record<string, string | undefined>> | undefined,
-  servedProjects: ReadonlySet<string>,
-): TaskRef {
-  const parsed = pathParametersSchema.safeParse(pathParameters ?? {});
-  if (!parsed.success) {
-    throw new InvalidRequestError(
-      'Invalid path parameters.',
-      parsed.error.issues.map((issue) => ({
-        field: issue.path.map(String).join('.'),
-        problem: issue.code === 'invalid_type' ? 'is required' : issue.message,
-      })),
-    );
-  }
-  const { project_id: projectId, instance_id: instanceId, task_id: taskId } = parsed.data;
-  if (!servedProjects.has(projectId)) throw new ProjectNotServedError();
-  return { projectId, instanceId, taskId };
-}
 
 export type HttpHandler = middy.MiddyfiedHandler<
   APIGatewayProxyEventV2,

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import packageJson from '../../package.json';
 import { connectorTaskSchema } from '../connector-task';
 import { ERROR_CODES, type ErrorCode } from '../errors';
-import { pathParametersSchema } from './get-task';
+import { connectorTaskListSchema } from './list-tasks';
+import { instancePathSchema, taskPathSchema } from './path-parameters';
 import { RESPONSE_HEADERS, problemSchema } from './problem';
 
 /*
@@ -13,6 +14,7 @@ import { RESPONSE_HEADERS, problemSchema } from './problem';
  */
 
 export const GET_TASK_ROUTE = '/v2/{project_id}/instances/{instance_id}/connector/tasks/{task_id}';
+export const LIST_TASKS_ROUTE = '/v2/{project_id}/instances/{instance_id}/connector/tasks';
 
 type HttpErrorCode = ErrorCode;
 type HttpErrorStatus = (typeof ERROR_CODES)[HttpErrorCode];
@@ -34,6 +36,8 @@ const CODE_MEANINGS: Record<HttpErrorCode, string> = {
     'The deployment is misconfigured (an environment variable, or the Huawei Cloud credentials secret); an operator has to fix it.',
   CLOCK_SKEW:
     'Huawei Cloud refuses this service’s signatures because the clock of the host running it differs from Huawei Cloud’s by more than 15 minutes; an operator has to fix the clock. Nothing is retried.',
+  TASK_LIST_TOO_LARGE:
+    'The instance has more tasks than one response can hold (AWS Lambda answers at most 6 MB). No partial list is answered and no status was recorded; retrying cannot help. Read the tasks one by one with `getConnectorTask`.',
   INTERNAL_ERROR: 'Something unexpected failed; no details are disclosed. Quote `requestId`.',
   UPSTREAM_AUTH_FAILED:
     'Huawei Cloud rejected this service’s credentials, also after re-reading the secret.',
@@ -62,6 +66,39 @@ const STATUS_SUMMARIES: Record<HttpErrorStatus, string> = {
   504: 'Huawei Cloud did not answer in time.',
 };
 
+/** What a route answers differently from the single-task route, where its wording would mislead. */
+interface RouteWording {
+  readonly meanings: Partial<Record<HttpErrorCode, string>>;
+  readonly statusSummaries: Partial<Record<HttpErrorStatus, string>>;
+}
+
+const LIST_WORDING: RouteWording = {
+  meanings: {
+    INSTANCE_NOT_FOUND:
+      'Huawei Cloud reports no such Kafka instance in the project (any 404 of its task list).',
+    OBSERVATION_IN_PROGRESS:
+      'Other observers kept recording status changes of a listed task while this request tried to record what it saw; the other tasks were recorded. Retry shortly.',
+    UPSTREAM_FORBIDDEN:
+      'This service’s Huawei Cloud credentials lack permission to list the instance’s tasks.',
+    UPSTREAM_CONTRACT_VIOLATION:
+      'Huawei Cloud answered outside its API contract on some page (not JSON, the wrong shape, too large, a redirect) or for any one task. No partial list is answered and no status was recorded.',
+    UPSTREAM_TIMEOUT:
+      'Not every page of the list arrived within the time this invocation had left, across all attempts. No partial list is answered and no status was recorded.',
+  },
+  statusSummaries: {
+    404: 'The Kafka instance does not exist.',
+    409: 'Other observers are recording changes of a listed task; retry shortly.',
+  },
+};
+
+/** The codes each route can answer with: a code its handler cannot produce is not offered. */
+const GET_TASK_CODES = (Object.keys(ERROR_CODES) as ErrorCode[]).filter(
+  (code) => code !== 'TASK_LIST_TOO_LARGE',
+);
+const LIST_TASKS_CODES = (Object.keys(ERROR_CODES) as ErrorCode[]).filter(
+  (code) => code !== 'TASK_NOT_FOUND',
+);
+
 /**
  * API Gateway answers these itself, before the function runs, with its own `{"message": ...}`
  * JSON; they are documented in prose because no handler response can be tested against them.
@@ -71,20 +108,14 @@ const GATEWAY_NOTES: Partial<Record<HttpErrorStatus, string>> = {
   500: 'API Gateway itself answers 500 with `{"message":"Internal Server Error"}` (application/json) when the function fails without answering: it crashed, timed out or could not be invoked.',
 };
 
-const HTTP_ERROR_CODES = (Object.keys(ERROR_CODES) as ErrorCode[]).filter(
-  (code): code is HttpErrorCode => code in CODE_MEANINGS,
-);
-
 /** Status → the codes it carries, in `ERROR_CODES` order, statuses ascending. */
-function codesByStatus(): Map<HttpErrorStatus, HttpErrorCode[]> {
+function codesByStatus(codes: readonly HttpErrorCode[]): Map<HttpErrorStatus, HttpErrorCode[]> {
   const byStatus = new Map<HttpErrorStatus, HttpErrorCode[]>();
-  const statuses = [...new Set(HTTP_ERROR_CODES.map((code) => ERROR_CODES[code]))].sort(
-    (a, b) => a - b,
-  );
+  const statuses = [...new Set(codes.map((code) => ERROR_CODES[code]))].sort((a, b) => a - b);
   for (const status of statuses) {
     byStatus.set(
       status,
-      HTTP_ERROR_CODES.filter((code) => ERROR_CODES[code] === status),
+      codes.filter((code) => ERROR_CODES[code] === status),
     );
   }
   return byStatus;
@@ -127,24 +158,33 @@ function fixedHeaderRefs(): Record<string, unknown> {
 
 const COMPONENT_SCHEMAS: Record<string, z.ZodType> = {
   ConnectorTask: connectorTaskSchema,
+  ConnectorTaskList: connectorTaskListSchema,
   Problem: problemSchema,
 };
 
+/** One registry, so a schema used inside another (a task in the list) becomes a `$ref` to it. */
 function componentSchemas(): Record<string, unknown> {
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries(COMPONENT_SCHEMAS)) registry.add(schema, { id });
+  const { schemas } = z.toJSONSchema(registry, {
+    target: 'draft-2020-12',
+    io: 'output',
+    uri: (id) => `#/components/schemas/${id}`,
+  });
   return Object.fromEntries(
-    Object.entries(COMPONENT_SCHEMAS).map(([name, schema]) => {
-      const body: Record<string, unknown> = {
-        ...z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'output' }),
-      };
-      // OpenAPI 3.1's dialect is JSON Schema 2020-12 already; a per-schema `$schema` only repeats it.
+    Object.keys(COMPONENT_SCHEMAS).map((name) => {
+      // OpenAPI 3.1's dialect is JSON Schema 2020-12 already, so `$schema` only repeats it; the
+      // `$id` would make the component's refs resolve against itself rather than the document.
+      const body: Record<string, unknown> = { ...schemas[name] };
       delete body.$schema;
+      delete body.$id;
       return [name, body];
     }),
   );
 }
 
-function pathParameters(): unknown[] {
-  const { properties = {}, required = [] } = z.toJSONSchema(pathParametersSchema, {
+function pathParameters(schema: typeof instancePathSchema | typeof taskPathSchema): unknown[] {
+  const { properties = {}, required = [] } = z.toJSONSchema(schema, {
     target: 'draft-2020-12',
     io: 'input',
   }) as { properties?: Record<string, Record<string, unknown>>; required?: string[] };
@@ -158,13 +198,17 @@ function pathParameters(): unknown[] {
   }));
 }
 
-function problemResponse(status: HttpErrorStatus, codes: readonly HttpErrorCode[]): unknown {
-  const codeLines = codes.map((code) => `- \`${code}\`: ${CODE_MEANINGS[code]}`);
+function problemResponse(
+  status: HttpErrorStatus,
+  codes: readonly HttpErrorCode[],
+  wording: RouteWording | undefined,
+): unknown {
+  const meaning = (code: HttpErrorCode) => wording?.meanings[code] ?? CODE_MEANINGS[code];
+  const codeLines = codes.map((code) => `- \`${code}\`: ${meaning(code)}`);
+  const summary = wording?.statusSummaries[status] ?? STATUS_SUMMARIES[status];
   const note = GATEWAY_NOTES[status];
   return {
-    description: [STATUS_SUMMARIES[status], '', ...codeLines, ...(note ? ['', note] : [])].join(
-      '\n',
-    ),
+    description: [summary, '', ...codeLines, ...(note ? ['', note] : [])].join('\n'),
     headers: {
       ...fixedHeaderRefs(),
       ...(codes.includes('UPSTREAM_THROTTLED') ? { 'Retry-After': headerRef('Retry-After') } : {}),
@@ -183,18 +227,30 @@ function problemResponse(status: HttpErrorStatus, codes: readonly HttpErrorCode[
   };
 }
 
+function errorResponses(
+  codes: readonly HttpErrorCode[],
+  wording?: RouteWording,
+): Record<string, unknown> {
+  return Object.fromEntries(
+    [...codesByStatus(codes)].map(([status, byStatus]) => [
+      String(status),
+      problemResponse(status, byStatus, wording),
+    ]),
+  );
+}
+
+const GATEWAY_ANSWERS =
+  'API Gateway answers some requests itself, before this operation runs, with `{"message": ...}` JSON rather than problem details: 403 when the request is not SigV4-signed or may not be invoked, 429 when the stage’s throttling limit is exceeded, and 5xx when the function cannot answer.';
+
 /** The OpenAPI 3.1 document of the HTTP API. */
 export function openApiDocument(): Record<string, unknown> {
-  const errorResponses = Object.fromEntries(
-    [...codesByStatus()].map(([status, codes]) => [String(status), problemResponse(status, codes)]),
-  );
   return {
     openapi: '3.1.0',
     info: {
       title: 'Huawei DMS Connector Status API',
       version: packageJson.version,
       description: [
-        'Reads a Huawei Cloud DMS for Kafka Smart Connect task through to Huawei Cloud and answers it in a stable, normalized shape; a status change seen on the way is recorded and published as an event.',
+        'Reads Huawei Cloud DMS for Kafka Smart Connect tasks (one, or every task of an instance) through to Huawei Cloud and answers them in a stable, normalized shape; a status change seen on the way is recorded and published as an event.',
         '',
         'Errors are RFC 9457 problem details (`application/problem+json`); branch on `code`. Nothing is cacheable.',
       ].join('\n'),
@@ -220,16 +276,37 @@ export function openApiDocument(): Record<string, unknown> {
           description: [
             'Reads the task from Huawei Cloud (ShowConnectorTask) now, with retries within the invocation’s remaining time, and answers it normalized. Every call goes to Huawei Cloud; nothing is served from a cache.',
             '',
-            'API Gateway answers some requests itself, before this operation runs, with `{"message": ...}` JSON rather than problem details: 403 when the request is not SigV4-signed or may not be invoked, 429 when the stage’s throttling limit is exceeded, and 5xx when the function cannot answer.',
+            GATEWAY_ANSWERS,
           ].join('\n'),
-          parameters: pathParameters(),
+          parameters: pathParameters(taskPathSchema),
           responses: {
             '200': {
               description: 'The task as Huawei Cloud reports it now.',
               headers: fixedHeaderRefs(),
               content: { 'application/json': { schema: schemaRef('ConnectorTask') } },
             },
-            ...errorResponses,
+            ...errorResponses(GET_TASK_CODES),
+          },
+        },
+      },
+      [LIST_TASKS_ROUTE]: {
+        get: {
+          operationId: 'listConnectorTasks',
+          tags: ['Connector tasks'],
+          summary: 'List every Smart Connect task of an instance',
+          description: [
+            'Reads every page of the instance’s task list from Huawei Cloud (ListConnectorTasks) now, within the invocation’s remaining time, and answers all tasks normalized, each once. The status of every listed task is recorded as an observation, exactly as a read of the task would record it. The answer is the whole list or a problem, never part of it.',
+            '',
+            GATEWAY_ANSWERS,
+          ].join('\n'),
+          parameters: pathParameters(instancePathSchema),
+          responses: {
+            '200': {
+              description: 'Every task of the instance as Huawei Cloud lists them now.',
+              headers: fixedHeaderRefs(),
+              content: { 'application/json': { schema: schemaRef('ConnectorTaskList') } },
+            },
+            ...errorResponses(LIST_TASKS_CODES, LIST_WORDING),
           },
         },
       },

@@ -7,6 +7,7 @@ import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { openApiDocument } from '../../lib/http/openapi';
 import { BY_INSTANCE_INDEX } from '../../lib/status/status-store';
 import { FUNCTION_ZIP_BUDGET_BYTES } from './bundle-budget';
 import {
@@ -29,6 +30,7 @@ const EMULATOR_ENDPOINT = /^(AWS_ENDPOINT_URL(_[A-Z0-9_]+)?|HUAWEICLOUD_ENDPOINT
 /** The functions serverless.yml defines, by logical id: each must be accounted for below. */
 const FUNCTIONS = [
   'HttpLambdaFunction',
+  'ListTasksLambdaFunction',
   'ScheduledLambdaFunction',
   'PollWorkerLambdaFunction',
   'InvokeLambdaFunction',
@@ -219,6 +221,17 @@ it('every HTTP API route requires AWS_IAM authorization', () => {
   expect(routes.map(([id, route]) => [id, property(route, 'AuthorizationType')])).toEqual(
     routes.map(([id]) => [id, 'AWS_IAM']),
   );
+});
+
+it('the HTTP API routes exactly the operations the OpenAPI document declares', () => {
+  const routed = resourcesOfType(template, 'AWS::ApiGatewayV2::Route').map(([, route]) =>
+    property<string>(route, 'RouteKey'),
+  );
+  const documented = Object.entries(openApiDocument().paths as Record<string, object>).flatMap(
+    ([path, operations]) => Object.keys(operations).map((m) => `${m.toUpperCase()} ${path}`),
+  );
+
+  expect(routed.sort()).toEqual(documented.sort());
 });
 
 it('every function runs under a role of its own, defined in the template', () => {

@@ -2,6 +2,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createContainer, type Container, type ContainerOverrides } from '../../lib/container';
 import { createGetTaskHandler } from '../../lib/http/get-task';
+import { createListTasksHandler, type ListTasksOptions } from '../../lib/http/list-tasks';
 import type { HuaweiCredentials } from '../../lib/huawei/signer';
 import { createObserveTaskInvocationHandler } from '../../lib/invoke/observe-task-invocation';
 import {
@@ -25,7 +26,7 @@ import { DynamoDbStreamPump, type DrainResult } from '../../scripts/dynamodb-str
 import { createStatusStreamHandler } from '../../lib/status/publish-status-changes';
 import { createStreamConsumerContainer } from '../../lib/status/stream-consumer-container';
 import { flakyEventBridge, type FlakyEventBridge } from './flaky-event-bridge';
-import { httpEvent, lambdaContext } from './lambda';
+import { httpEvent, lambdaContext, listTasksEvent } from './lambda';
 import { scanForSecrets } from './secret-leak-guard';
 import { ROTATED_CREDENTIALS, TEMPORARY_CREDENTIALS, TEST_CREDENTIALS } from './test-credentials';
 
@@ -33,6 +34,8 @@ export const PROJECT_ID = '0f1e2d3c4b5a69788796a5b4c3d2e1f0';
 export const INSTANCE_ID = '59f6d088-1b2c-4d5e-8f90-123456789abc';
 export const TASK_ID = '194917d0-aaaa-4bbb-8ccc-0123456789ab';
 export const TASK: TaskRef = { projectId: PROJECT_ID, instanceId: INSTANCE_ID, taskId: TASK_ID };
+
+export type HttpResponse = APIGatewayProxyStructuredResultV2 & { json: Record<string, unknown> };
 
 export interface HarnessOptions {
   /** What the secret holds at the start (default TEST_CREDENTIALS). */
@@ -128,7 +131,12 @@ export interface Harness {
   http(
     pathParameters?: Record<string, string | undefined>,
     remainingMs?: number,
-  ): Promise<APIGatewayProxyStructuredResultV2 & { json: Record<string, unknown> }>;
+  ): Promise<HttpResponse>;
+  /** Calls the list route's handler (options as the handler takes them); scanned for secrets. */
+  listTasks(
+    pathParameters?: Record<string, string | undefined>,
+    options?: { remainingMs?: number } & Partial<ListTasksOptions>,
+  ): Promise<HttpResponse>;
   /** Calls the direct-invoke handler; result or thrown error, scanned for secrets. */
   invoke(input: unknown, remainingMs?: number): Promise<unknown>;
   /** Runs the scheduled poller over `watchedTasks` (the WATCHED_TASKS format). */
@@ -178,6 +186,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...options.overrides,
   });
   const httpHandler = createGetTaskHandler(container);
+  const listTasksHandler = createListTasksHandler(container);
   const invokeHandler = createObserveTaskInvocationHandler(container);
   const delivery = streamDelivery(aws);
 
@@ -194,6 +203,18 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       remainingMs = 6_000,
     ) {
       const response = await httpHandler(httpEvent(pathParameters), lambdaContext(remainingMs));
+      scanForSecrets('HTTP response', response);
+      return { ...response, json: JSON.parse(response.body ?? 'null') as Record<string, unknown> };
+    },
+    async listTasks(
+      pathParameters = { project_id: PROJECT_ID, instance_id: INSTANCE_ID },
+      { remainingMs = 6_000, ...options } = {},
+    ) {
+      const handler =
+        options.maxResponseBytes === undefined
+          ? listTasksHandler
+          : createListTasksHandler(container, { maxResponseBytes: options.maxResponseBytes });
+      const response = await handler(listTasksEvent(pathParameters), lambdaContext(remainingMs));
       scanForSecrets('HTTP response', response);
       return { ...response, json: JSON.parse(response.body ?? 'null') as Record<string, unknown> };
     },

@@ -32,3 +32,16 @@ export function httpEvent(
     pathParameters: pathParameters,
   };
 }
+
+/** The same, for the list route: the instance's task collection, no task id in the path. */
+export function listTasksEvent(
+  pathParameters: Record<string, string | undefined>,
+): APIGatewayProxyEventV2 {
+  const path = `/v2/${pathParameters.project_id}/instances/${pathParameters.instance_id}/connector/tasks`;
+  return {
+    ...(baseEvent as unknown as APIGatewayProxyEventV2),
+    routeKey: 'GET /v2/{project_id}/instances/{instance_id}/connector/tasks',
+    rawPath: path,
+    pathParameters: pathParameters,
+  };
+}

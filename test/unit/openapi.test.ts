@@ -1,6 +1,6 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { ERROR_CODES } from '../../lib/errors';
-import { GET_TASK_ROUTE, openApiDocument } from '../../lib/http/openapi';
+import { ERROR_CODES, type ErrorCode } from '../../lib/errors';
+import { GET_TASK_ROUTE, LIST_TASKS_ROUTE, openApiDocument } from '../../lib/http/openapi';
 import { ID_PATTERNS } from '../../lib/task-ref';
 import httpApiEvent from '../fixtures/http-api-event.json';
 import { openApiSchemaCompiler } from '../support/openapi-schemas';
@@ -19,11 +19,19 @@ interface Response {
 }
 
 const document = openApiDocument();
-const operation = (document.paths as Record<string, { get: Record<string, unknown> }>)[
-  GET_TASK_ROUTE
-]!.get;
-const parameters = operation.parameters as Parameter[];
-const responses = operation.responses as Record<string, Response>;
+const operationOf = (route: string) =>
+  (document.paths as Record<string, { get: Record<string, unknown> }>)[route]!.get;
+const parametersOf = (route: string) => operationOf(route).parameters as Parameter[];
+const responsesOf = (route: string) => operationOf(route).responses as Record<string, Response>;
+const responses = responsesOf(GET_TASK_ROUTE);
+const ROUTES = [GET_TASK_ROUTE, LIST_TASKS_ROUTE];
+/** What each route's handler can answer with: no task in the list's path, no list in the task's. */
+const allBut = (never: ErrorCode) =>
+  (Object.keys(ERROR_CODES) as ErrorCode[]).filter((code) => code !== never);
+const ROUTE_CODES: [route: string, codes: ErrorCode[], never: ErrorCode][] = [
+  [GET_TASK_ROUTE, allBut('TASK_LIST_TOO_LARGE'), 'TASK_LIST_TOO_LARGE'],
+  [LIST_TASKS_ROUTE, allBut('TASK_NOT_FOUND'), 'TASK_NOT_FOUND'],
+];
 
 async function openApiErrors(candidate: Record<string, unknown>) {
   const result = await new Validator().validate(candidate);
@@ -46,9 +54,11 @@ it('declares only schemas that compile as strict JSON Schema 2020-12', () => {
   // The OpenAPI schema checks the document's structure but takes any object as a Schema Object.
   const compiler = openApiSchemaCompiler(document);
 
-  for (const [status, response] of Object.entries(responses)) {
-    for (const mediaType of Object.keys(response.content)) {
-      expect(() => compiler.responseBody(GET_TASK_ROUTE, 'get', status, mediaType)).not.toThrow();
+  for (const route of ROUTES) {
+    for (const [status, response] of Object.entries(responsesOf(route))) {
+      for (const mediaType of Object.keys(response.content)) {
+        expect(() => compiler.responseBody(route, 'get', status, mediaType)).not.toThrow();
+      }
     }
   }
 });
@@ -57,28 +67,42 @@ it('documents the route API Gateway routes to the handler', () => {
   expect(`GET ${GET_TASK_ROUTE}`).toBe(httpApiEvent.routeKey);
 });
 
-it('declares every path parameter of the route as required, with the pattern the handler enforces', () => {
-  const patterns: Record<string, RegExp> = {
-    project_id: ID_PATTERNS.projectId,
-    instance_id: ID_PATTERNS.instanceId,
-    task_id: ID_PATTERNS.taskId,
-  };
-  const templated = [...GET_TASK_ROUTE.matchAll(/\{([^}]+)\}/g)].map((match) => match[1]);
+it.each(ROUTES)(
+  'declares every path parameter of %s as required, with the pattern the handler enforces',
+  (route) => {
+    const patterns: Record<string, RegExp> = {
+      project_id: ID_PATTERNS.projectId,
+      instance_id: ID_PATTERNS.instanceId,
+      task_id: ID_PATTERNS.taskId,
+    };
+    const templated = [...route.matchAll(/\{([^}]+)\}/g)].map((match) => match[1]);
+    const parameters = parametersOf(route);
 
-  expect(parameters.map((p) => p.name)).toEqual(templated);
-  for (const parameter of parameters) {
-    expect(parameter).toMatchObject({ in: 'path', required: true });
-    expect(parameter.schema.pattern).toBe(patterns[parameter.name]!.source);
-  }
-});
+    expect(parameters.map((p) => p.name)).toEqual(templated);
+    for (const parameter of parameters) {
+      expect(parameter).toMatchObject({ in: 'path', required: true });
+      expect(parameter.schema.pattern).toBe(patterns[parameter.name]!.source);
+    }
+  },
+);
 
-it('declares every error code under its HTTP status, with its meaning', () => {
-  for (const [code, status] of Object.entries(ERROR_CODES)) {
-    const response = responses[String(status)];
-    expect(response?.description).toContain(`\`${code}\`: `);
-    expect(JSON.stringify(response?.content['application/problem+json'])).toContain(`"${code}"`);
-  }
-});
+it.each(ROUTE_CODES)(
+  'declares every code %s can answer under its HTTP status, with its meaning',
+  (route, codes) => {
+    for (const code of codes) {
+      const response = responsesOf(route)[String(ERROR_CODES[code])];
+      expect(response?.description).toContain(`\`${code}\`: `);
+      expect(JSON.stringify(response?.content['application/problem+json'])).toContain(`"${code}"`);
+    }
+  },
+);
+
+it.each(ROUTE_CODES)(
+  'does not offer %s a code its handler cannot answer',
+  (route, _codes, never) => {
+    expect(JSON.stringify(responsesOf(route))).not.toContain(never);
+  },
+);
 
 it('offers 409 on the HTTP route: other observers kept winning the conditional write', () => {
   expect(responses['409']?.description).toContain('`OBSERVATION_IN_PROGRESS`: ');
