@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GET_TASK_ROUTE, openApiDocument } from '../../lib/http/openapi';
+import { GET_TASK_ROUTE, LIST_TASKS_ROUTE, openApiDocument } from '../../lib/http/openapi';
 import { exampleTask } from '../simulator/huawei-dms-simulator';
 import { INSTANCE_ID, PROJECT_ID, TASK_ID, startHarness, type Harness } from '../support/harness';
 import { openApiSchemaCompiler } from '../support/openapi-schemas';
@@ -23,11 +23,13 @@ interface ResponseObject {
 }
 
 const TASK_PATH = { project_id: PROJECT_ID, instance_id: INSTANCE_ID, task_id: TASK_ID };
+const INSTANCE_PATH = { project_id: PROJECT_ID, instance_id: INSTANCE_ID };
 
 const document = openApiDocument();
-const declaredResponses = (
-  document.paths as Record<string, { get: { responses: Record<string, ResponseObject> } }>
-)[GET_TASK_ROUTE]!.get.responses;
+const declaredResponsesOf = (route: string) =>
+  (document.paths as Record<string, { get: { responses: Record<string, ResponseObject> } }>)[route]!
+    .get.responses;
+const declaredResponses = declaredResponsesOf(GET_TASK_ROUTE);
 const declaredHeaders = (document.components as { headers: Record<string, HeaderObject> }).headers;
 const compiler = openApiSchemaCompiler(document);
 
@@ -38,10 +40,10 @@ function headerValue(raw: string, schema: HeaderObject['schema']): unknown {
     : raw;
 }
 
-/** Every way `response` departs from the document; empty when it conforms. */
-function conformanceProblems(response: HttpResponse): string[] {
+/** Every way `response` of `route` departs from the document; empty when it conforms. */
+function conformanceProblems(response: HttpResponse, route = GET_TASK_ROUTE): string[] {
   const status = String(response.statusCode);
-  const declared = declaredResponses[status];
+  const declared = declaredResponsesOf(route)[status];
   if (!declared) return [`status ${status} is not declared for the route`];
 
   const problems: string[] = [];
@@ -56,7 +58,7 @@ function conformanceProblems(response: HttpResponse): string[] {
   if (!(mediaType in declared.content)) {
     problems.push(`${status}: content type ${mediaType} is not declared`);
   } else {
-    const validate = compiler.responseBody(GET_TASK_ROUTE, 'get', status, mediaType);
+    const validate = compiler.responseBody(route, 'get', status, mediaType);
     if (!validate(JSON.parse(response.body ?? 'null'))) {
       for (const error of validate.errors ?? []) {
         problems.push(`${status}: body${error.instancePath} ${error.message}`);
@@ -135,6 +137,10 @@ interface Scenario {
   readonly respond: () => Promise<HttpResponse>;
 }
 
+interface RouteScenario extends Scenario {
+  readonly route: string;
+}
+
 const scenarios: Scenario[] = [
   { name: 'a task that exists', status: 200, respond: () => harness.http(TASK_PATH) },
   {
@@ -211,13 +217,96 @@ const scenarios: Scenario[] = [
   },
 ];
 
-it.each(scenarios)(
-  'answers $name with a $status response the document declares',
-  async ({ status, respond }) => {
+/** The list route, in the same situations where it can be in them, and in its own. */
+const listScenarios: Scenario[] = [
+  {
+    name: 'an instance with tasks',
+    status: 200,
+    respond: () => harness.listTasks(INSTANCE_PATH),
+  },
+  {
+    name: 'a malformed path parameter',
+    status: 400,
+    respond: () => harness.listTasks({ ...INSTANCE_PATH, instance_id: 'not-a-uuid' }),
+  },
+  {
+    name: 'a missing path parameter',
+    status: 400,
+    respond: () => harness.listTasks({ ...INSTANCE_PATH, instance_id: undefined }),
+  },
+  {
+    name: 'a project this deployment does not serve',
+    status: 403,
+    respond: () =>
+      harness.listTasks({ ...INSTANCE_PATH, project_id: 'aaaabbbbccccddddeeeeffff00001111' }),
+  },
+  {
+    name: 'an instance that does not exist',
+    status: 404,
+    respond: () =>
+      harness.listTasks({ ...INSTANCE_PATH, instance_id: '00000000-1111-4222-8333-444444444444' }),
+  },
+  {
+    name: 'other observers recording changes of a listed task all the while',
+    status: 409,
+    respond: () => contended.listTasks(INSTANCE_PATH),
+  },
+  {
+    name: 'a secret that cannot be read',
+    status: 500,
+    respond: () => misconfigured.listTasks(INSTANCE_PATH),
+  },
+  {
+    name: 'more tasks than one response can hold',
+    status: 500,
+    respond: () => harness.listTasks(INSTANCE_PATH, { maxResponseBytes: 1_024 }),
+  },
+  {
+    name: 'a malformed task from Huawei Cloud',
+    status: 502,
+    respond: () => {
+      harness.simulator.putTask(PROJECT_ID, INSTANCE_ID, exampleTask({ id: TASK_ID, status: 42 }));
+      return harness.listTasks(INSTANCE_PATH);
+    },
+  },
+  {
+    name: 'Huawei Cloud refusing this service’s permissions',
+    status: 502,
+    respond: () => {
+      harness.simulator.setFault({ kind: 'status', status: 403, errorCode: 'APIGW.0302' });
+      return harness.listTasks(INSTANCE_PATH);
+    },
+  },
+  {
+    name: 'throttling with a Retry-After beyond the deadline',
+    status: 503,
+    respond: () => {
+      harness.simulator.setFault({ kind: 'status', status: 429, retryAfter: '60' });
+      return harness.listTasks(INSTANCE_PATH);
+    },
+  },
+  {
+    name: 'Huawei Cloud not answering in time',
+    status: 504,
+    respond: () => {
+      harness.simulator.setFault({ kind: 'hang' });
+      return harness.listTasks(INSTANCE_PATH, { remainingMs: 2_000 });
+    },
+  },
+];
+
+const routeScenarios: RouteScenario[] = [
+  ...scenarios.map((scenario) => ({ ...scenario, route: GET_TASK_ROUTE })),
+  ...listScenarios.map((scenario) => ({ ...scenario, route: LIST_TASKS_ROUTE })),
+];
+
+it.each(routeScenarios)(
+  'answers $name on $route with a $status response the document declares',
+  async ({ route, status, respond }) => {
     const response = await respond();
 
     expect(response.statusCode).toBe(status);
-    expect(conformanceProblems(response)).toEqual([]);
+    expect(conformanceProblems(response, route)).toEqual([]);
   },
 );
 
@@ -230,11 +319,16 @@ it('passes a Retry-After on as the header the document declares for 503', async 
   expect(declaredResponses['503']!.headers).toHaveProperty('Retry-After');
 });
 
-it('demonstrates every status the document declares', () => {
-  const demonstrated = new Set(scenarios.map(({ status }) => String(status)));
+it.each([GET_TASK_ROUTE, LIST_TASKS_ROUTE])(
+  'demonstrates every status the document declares for %s',
+  (route) => {
+    const demonstrated = new Set(
+      routeScenarios.filter((s) => s.route === route).map(({ status }) => String(status)),
+    );
 
-  expect([...demonstrated].sort()).toEqual(Object.keys(declaredResponses).sort());
-});
+    expect([...demonstrated].sort()).toEqual(Object.keys(declaredResponsesOf(route)).sort());
+  },
+);
 
 describe('the conformance check', () => {
   // Guards the tests above: each divergence between the handler and the document must show.
@@ -287,6 +381,21 @@ describe('the conformance check', () => {
       /required header X-Frame-Options is missing/,
     ],
   ];
+
+  it('reports a listed task the schema does not accept', async () => {
+    const response = await harness.listTasks(INSTANCE_PATH);
+    const body = response.json as { tasks: Record<string, unknown>[] };
+    const withoutStatus = body.tasks.map(({ status: _status, ...task }) => task);
+
+    const problems = conformanceProblems(
+      { ...response, body: JSON.stringify({ ...body, tasks: withoutStatus }) },
+      LIST_TASKS_ROUTE,
+    );
+
+    expect(problems).toEqual(
+      expect.arrayContaining([expect.stringMatching(/body\/tasks\/0 must have required/)]),
+    );
+  });
 
   it.each(divergences)('reports %s', async (_name, diverge, problem) => {
     const response = await harness.http(TASK_PATH);
