@@ -19,5 +19,6 @@ module.exports = {
     'status-stream',
     'stream-consumer-config',
     'task-observer',
+    'task-observer-listed',
   ].map((name) => `<rootDir>/test/unit/${name}.test.ts`),
 };
