@@ -20,6 +20,11 @@ export interface Observation {
   /** True when this observation committed a change; false if unchanged or already recorded. */
   readonly statusChanged: boolean;
   readonly previousStatus: string | null;
+  /**
+   * When this service first saw the task in its current status (it may have changed earlier:
+   * Huawei does not say when); null when the answer is older than the status on record.
+   */
+  readonly statusSince: string | null;
   readonly upstreamRequestId: string | undefined;
 }
 
@@ -89,12 +94,12 @@ export class TaskObserver {
   ): Promise<TaskCheck> {
     const seen = await this.look(ref, call);
     let stored = await read(ref);
-    let statusChanged = false;
+    let committed: StatusChange | undefined;
     for (let attempt = 1; ; attempt++) {
       const change = this.decide(seen, stored);
       if (!change) break;
       if (await this.deps.store.commitChange(ref, change)) {
-        statusChanged = true;
+        committed = change;
         this.deps.metrics.addMetric('StatusChanges', MetricUnit.Count, 1);
         break;
       }
@@ -108,15 +113,18 @@ export class TaskObserver {
     }
 
     const previousStatus = stored?.status ?? null;
-    return seen.kind === 'gone'
-      ? { kind: 'gone', error: seen.error, statusChanged, previousStatus }
-      : {
-          kind: 'present',
-          task: seen.task,
-          statusChanged,
-          previousStatus,
-          upstreamRequestId: seen.requestId,
-        };
+    const statusChanged = committed !== undefined;
+    if (seen.kind === 'gone')
+      return { kind: 'gone', error: seen.error, statusChanged, previousStatus };
+    return {
+      kind: 'present',
+      task: seen.task,
+      statusChanged,
+      previousStatus,
+      statusSince:
+        committed?.observedAt ?? (stored?.status === seen.task.status ? stored.observedAt : null),
+      upstreamRequestId: seen.requestId,
+    };
   }
 
   private async look(ref: TaskRef, call: CallOptions): Promise<Seen> {

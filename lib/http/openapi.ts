@@ -30,6 +30,8 @@ const CODE_MEANINGS: Record<HttpErrorCode, string> = {
   OBSERVATION_IN_PROGRESS:
     'Other observers kept recording status changes of this task while this request tried to record what it saw. Retry shortly.',
   INSTANCE_NOT_FOUND: 'Huawei Cloud reports no such Kafka instance in the project.',
+  TASK_NOT_OBSERVED:
+    'This service has no record of the task: it was never observed through this deployment. Nothing was sent to Huawei Cloud.',
   CONFIGURATION_ERROR:
     'The deployment is misconfigured (an environment variable, or the Huawei Cloud credentials secret); an operator has to fix it.',
   CLOCK_SKEW:
