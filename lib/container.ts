@@ -11,6 +11,7 @@ import { SignatureGuard } from './huawei/signature-guard';
 import { createLogger } from './logger';
 import { DimensionedCounter, SERVICE_NAME, createMetrics } from './metrics';
 import { createTracing, type Tracing } from './tracing';
+import { DynamoDbHealthStore } from './health/health-store';
 import { DynamoDbStatusStore, type StatusStore } from './status/status-store';
 import { AdaptiveRateLimiter } from './rate-limiter';
 import { TaskObserver } from './task-observer';
@@ -30,6 +31,8 @@ export interface Container {
   readonly signatureGuard: SignatureGuard;
   readonly dms: DmsClient;
   readonly store: StatusStore;
+  /** Polled tasks' health items, in the status table. */
+  readonly healthStore: DynamoDbHealthStore;
   readonly observer: TaskObserver;
 }
 
@@ -83,6 +86,7 @@ export function createContainer(
   });
   const dynamoDb = tracing.captureClient(overrides.dynamoDb ?? new DynamoDBClient({}));
   const store = new DynamoDbStatusStore(dynamoDb, config.statusTableName);
+  const healthStore = new DynamoDbHealthStore(dynamoDb, config.statusTableName);
   const observer = new TaskObserver({
     dms,
     store,
@@ -104,6 +108,7 @@ export function createContainer(
     signatureGuard,
     dms,
     store,
+    healthStore,
     observer,
   };
 }

@@ -5,7 +5,7 @@ import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-la
 import { boundaryErrors } from '../boundary-error';
 import { InvalidRequestError } from '../errors';
 import { lambdaHandler } from '../lambda-handler';
-import type { PublishOutcome } from './event-publisher';
+import type { PublishOutcome, PublishedDetail } from './event-publisher';
 import type { StatusChangeDetail } from './status-event';
 import { readStreamRecord, sequenceNumberOf } from './status-stream';
 import type { StreamConsumerContainer } from './stream-consumer-container';
@@ -43,11 +43,14 @@ export function createStatusStreamHandler(container: StreamConsumerContainer): S
       }
       const records: readonly unknown[] = event.Records;
       const committed: { index: number; detail: StatusChangeDetail }[] = [];
-      const changes: { index: number; detail: StatusChangeDetail }[] = [];
+      const changes: { index: number; detail: PublishedDetail }[] = [];
       const unpublishable: { index: number; problem: string }[] = [];
       for (const [index, record] of records.entries()) {
         const meaning = readStreamRecord(record);
         if (meaning.kind === 'unpublishable') unpublishable.push({ index, ...meaning });
+        if (meaning.kind === 'health') {
+          for (const detail of meaning.details) changes.push({ index, detail });
+        }
         if (meaning.kind !== 'change') continue;
         committed.push({ index, detail: meaning.detail });
         if (publisher.accepts(meaning.detail)) changes.push({ index, detail: meaning.detail });
@@ -59,8 +62,10 @@ export function createStatusStreamHandler(container: StreamConsumerContainer): S
       const outcome: PublishOutcome = recorded
         ? await publisher.publishInOrder(changes.map((change) => change.detail))
         : { firstUndelivered: 0, calls: 0, lastError: 'StatusHistoryNotRecorded' };
+      // Without the history nothing is published: the batch comes back from its first record
+      // that has a change to record or an event to publish.
       let stopAt = !recorded
-        ? committed[0]!.index
+        ? Math.min(committed[0]!.index, changes[0]?.index ?? records.length)
         : outcome.firstUndelivered === undefined
           ? records.length
           : changes[outcome.firstUndelivered]!.index;

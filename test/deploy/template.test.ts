@@ -599,7 +599,7 @@ it('the stream mapping hands back only undelivered records, within bounds, and k
   expect(filters.Filters.map(({ Pattern }) => JSON.parse(Pattern) as unknown)).toEqual([
     {
       eventName: ['INSERT', 'MODIFY'],
-      dynamodb: { NewImage: { pk: { S: [{ prefix: 'TASK#' }] } } },
+      dynamodb: { NewImage: { pk: { S: [{ prefix: 'TASK#' }, { prefix: 'HEALTH#' }] } } },
     },
   ]);
 });

@@ -3,6 +3,7 @@ import type { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { DependencyUnavailableError } from '../../lib/errors';
+import type { HealthDetail } from '../../lib/health/health-events';
 import { createLogger } from '../../lib/logger';
 import { createMetrics } from '../../lib/metrics';
 import { EventBridgePublisher } from '../../lib/status/event-publisher';
@@ -23,6 +24,8 @@ import {
   REF,
   changeRecord,
   connectorTask,
+  healthDetail,
+  healthItem,
   streamRecord,
   taskItem,
 } from './status-fixtures';
@@ -487,5 +490,45 @@ describe('status stream handler: history', () => {
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: '71' }] });
     const setAside = sqs.sent.map((m) => JSON.parse(m.MessageBody!) as UnpublishableRecordMessage);
     expect(setAside.map((m) => m.sequenceNumber)).toEqual(['70']);
+  });
+});
+
+describe('status stream handler: health facts', () => {
+  const healthRecord = (sequenceNumber: string, ...facts: HealthDetail[]) =>
+    streamRecord('INSERT', { newImage: healthItem(facts) }, sequenceNumber);
+
+  it('publishes each fact of a health write, in stream order among the changes', async () => {
+    const { consume, eventBridge } = setup();
+    const stuck = healthDetail('STUCK');
+    const again = healthDetail('OBSERVABLE_AGAIN', OTHER_REF);
+
+    await consume([change(REF, 1, '1'), healthRecord('2', stuck, again), change(REF, 2, '3')]);
+
+    expect(eventBridge.sent().flat()).toEqual([
+      statusEventId(REF, 1),
+      stuck.eventId,
+      again.eventId,
+      statusEventId(REF, 2),
+    ]);
+  });
+
+  it('keeps no history of health facts', async () => {
+    const { consume, recorded } = setup();
+
+    await consume([healthRecord('1', healthDetail('STUCK'))]);
+
+    expect(recorded).toEqual([]);
+  });
+
+  it('returns a health write that came before the first change while the history cannot be written', async () => {
+    const { consume, eventBridge } = setup({ refuseHistory: true });
+
+    const response = await consume([
+      healthRecord('80', healthDetail('STUCK')),
+      change(REF, 1, '81'),
+    ]);
+
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: '80' }] });
+    expect(eventBridge.requests).toEqual([]);
   });
 });
