@@ -15,6 +15,7 @@ import { DynamoDbHealthStore } from './health/health-store';
 import { DynamoDbStatusStore, type StatusStore } from './status/status-store';
 import { AdaptiveRateLimiter } from './rate-limiter';
 import { TaskObserver } from './task-observer';
+import { AWS_CLIENT_CONFIG } from './aws-client-config';
 
 /** Everything a handler needs, built once per cold start. */
 export interface Container {
@@ -62,7 +63,7 @@ export function createContainer(
   const tracing = createTracing(env, SERVICE_NAME);
   const upstreamOutcomes = new DimensionedCounter(metrics, 'UpstreamOutcome', 'outcome');
   const credentials = new SecretsManagerCredentials(
-    tracing.captureClient(overrides.secretsManager ?? new SecretsManagerClient({})),
+    tracing.captureClient(overrides.secretsManager ?? new SecretsManagerClient(AWS_CLIENT_CONFIG)),
     config.huawei.secretId,
     config.secretCacheTtlMs,
     () => clock.now(),
@@ -84,7 +85,9 @@ export function createContainer(
     signatureGuard,
     logger,
   });
-  const dynamoDb = tracing.captureClient(overrides.dynamoDb ?? new DynamoDBClient({}));
+  const dynamoDb = tracing.captureClient(
+    overrides.dynamoDb ?? new DynamoDBClient(AWS_CLIENT_CONFIG),
+  );
   const store = new DynamoDbStatusStore(dynamoDb, config.statusTableName);
   const healthStore = new DynamoDbHealthStore(dynamoDb, config.statusTableName);
   const observer = new TaskObserver({

@@ -9,6 +9,7 @@ import { SERVICE_NAME, createMetrics } from '../metrics';
 import { DynamoDbStatusHistory } from '../status/status-history';
 import { DynamoDbStatusStore, type StatusStore } from '../status/status-store';
 import { createTracing, type Tracing } from '../tracing';
+import { AWS_CLIENT_CONFIG } from '../aws-client-config';
 
 const historyReaderEnvironmentSchema = z.object({
   HUAWEICLOUD_PROJECT_ID: servedProjectsSchema,
@@ -48,7 +49,9 @@ export function createHistoryReaderContainer(
     throw new ConfigurationError(`Invalid configuration: ${describeIssues(parsed.error.issues)}`);
   }
   const tracing = createTracing(env, SERVICE_NAME);
-  const dynamoDb = tracing.captureClient(overrides.dynamoDb ?? new DynamoDBClient({}));
+  const dynamoDb = tracing.captureClient(
+    overrides.dynamoDb ?? new DynamoDBClient(AWS_CLIENT_CONFIG),
+  );
   return {
     config: { projectIds: new Set(parsed.data.HUAWEICLOUD_PROJECT_ID) },
     logger: overrides.logger ?? createLogger(),

@@ -12,6 +12,7 @@ import { SERVICE_NAME, createMetrics } from '../metrics';
 import { createTracing, type Tracing } from '../tracing';
 import { EventBridgePublisher } from './event-publisher';
 import { DynamoDbStatusHistory } from './status-history';
+import { AWS_CLIENT_CONFIG } from '../aws-client-config';
 
 const streamConsumerEnvironmentSchema = z.object({
   EVENT_BUS_NAME: z.string().trim().min(1, 'is required (EventBridge bus name or ARN)'),
@@ -84,15 +85,17 @@ export function createStreamConsumerContainer(
     metrics: overrides.metrics ?? createMetrics(),
     tracing,
     publisher: new EventBridgePublisher({
-      client: tracing.captureClient(overrides.eventBridge ?? new EventBridgeClient({})),
+      client: tracing.captureClient(
+        overrides.eventBridge ?? new EventBridgeClient(AWS_CLIENT_CONFIG),
+      ),
       eventBusName: config.eventBusName,
       clock: overrides.clock ?? systemClock,
       ...(overrides.retryDelayMs === undefined ? {} : { retryDelayMs: overrides.retryDelayMs }),
     }),
     history: new DynamoDbStatusHistory(
-      tracing.captureClient(overrides.dynamoDb ?? new DynamoDBClient({})),
+      tracing.captureClient(overrides.dynamoDb ?? new DynamoDBClient(AWS_CLIENT_CONFIG)),
       config.historyTableName,
     ),
-    sqs: tracing.captureClient(overrides.sqs ?? new SQSClient({})),
+    sqs: tracing.captureClient(overrides.sqs ?? new SQSClient(AWS_CLIENT_CONFIG)),
   };
 }
