@@ -12,6 +12,16 @@ const commaList = (value: string) =>
     .map((item) => item.trim())
     .filter((item) => item.length > 0);
 
+/** HUAWEICLOUD_PROJECT_ID: every function that answers for a project refuses the others. */
+export const servedProjectsSchema = z
+  .string()
+  .transform(commaList)
+  .pipe(
+    z
+      .array(projectIdSchema)
+      .min(1, 'is required: the comma-separated project id(s) this deployment serves'),
+  );
+
 /** The public configuration interface; every name is documented in the README. */
 const environmentSchema = z.object({
   HUAWEICLOUD_SECRET_ID: z.string().trim().min(1, 'is required (Secrets Manager secret id or ARN)'),
@@ -39,14 +49,7 @@ const environmentSchema = z.object({
       }
       return url;
     }),
-  HUAWEICLOUD_PROJECT_ID: z
-    .string()
-    .transform(commaList)
-    .pipe(
-      z
-        .array(projectIdSchema)
-        .min(1, 'is required: the comma-separated project id(s) this deployment serves'),
-    ),
+  HUAWEICLOUD_PROJECT_ID: servedProjectsSchema,
   STATUS_TABLE_NAME: z.string().trim().min(3, 'is required (DynamoDB table name)'),
   SECRET_CACHE_TTL_SECONDS: integer(0, 86_400, 300),
   UPSTREAM_ATTEMPT_TIMEOUT_MS: integer(100, 60_000, 3_000),

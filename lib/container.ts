@@ -11,9 +11,11 @@ import { SignatureGuard } from './huawei/signature-guard';
 import { createLogger } from './logger';
 import { DimensionedCounter, SERVICE_NAME, createMetrics } from './metrics';
 import { createTracing, type Tracing } from './tracing';
+import { DynamoDbHealthStore } from './health/health-store';
 import { DynamoDbStatusStore, type StatusStore } from './status/status-store';
 import { AdaptiveRateLimiter } from './rate-limiter';
 import { TaskObserver } from './task-observer';
+import { AWS_CLIENT_CONFIG } from './aws-client-config';
 
 /** Everything a handler needs, built once per cold start. */
 export interface Container {
@@ -30,6 +32,8 @@ export interface Container {
   readonly signatureGuard: SignatureGuard;
   readonly dms: DmsClient;
   readonly store: StatusStore;
+  /** Polled tasks' health items, in the status table. */
+  readonly healthStore: DynamoDbHealthStore;
   readonly observer: TaskObserver;
 }
 
@@ -59,7 +63,7 @@ export function createContainer(
   const tracing = createTracing(env, SERVICE_NAME);
   const upstreamOutcomes = new DimensionedCounter(metrics, 'UpstreamOutcome', 'outcome');
   const credentials = new SecretsManagerCredentials(
-    tracing.captureClient(overrides.secretsManager ?? new SecretsManagerClient({})),
+    tracing.captureClient(overrides.secretsManager ?? new SecretsManagerClient(AWS_CLIENT_CONFIG)),
     config.huawei.secretId,
     config.secretCacheTtlMs,
     () => clock.now(),
@@ -81,8 +85,11 @@ export function createContainer(
     signatureGuard,
     logger,
   });
-  const dynamoDb = tracing.captureClient(overrides.dynamoDb ?? new DynamoDBClient({}));
+  const dynamoDb = tracing.captureClient(
+    overrides.dynamoDb ?? new DynamoDBClient(AWS_CLIENT_CONFIG),
+  );
   const store = new DynamoDbStatusStore(dynamoDb, config.statusTableName);
+  const healthStore = new DynamoDbHealthStore(dynamoDb, config.statusTableName);
   const observer = new TaskObserver({
     dms,
     store,
@@ -104,6 +111,7 @@ export function createContainer(
     signatureGuard,
     dms,
     store,
+    healthStore,
     observer,
   };
 }

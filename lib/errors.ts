@@ -8,6 +8,7 @@ export const ERROR_CODES = {
   PROJECT_NOT_SERVED: 403,
   TASK_NOT_FOUND: 404,
   INSTANCE_NOT_FOUND: 404,
+  TASK_NOT_OBSERVED: 404,
   OBSERVATION_IN_PROGRESS: 409,
   CONFIGURATION_ERROR: 500,
   CLOCK_SKEW: 500,
@@ -78,6 +79,14 @@ export class TaskNotFoundError extends ServiceError {
     this.upstreamRequestId = upstreamRequestId;
   }
   readonly upstreamRequestId: string | undefined;
+}
+
+/** This service has no record of the task: it was never observed (or its records expired). */
+export class TaskNotObservedError extends ServiceError {
+  override readonly name = 'TaskNotObservedError';
+  constructor() {
+    super('This service has never observed the Smart Connect task.', 'TASK_NOT_OBSERVED');
+  }
 }
 
 /** Base of everything that went wrong on Huawei's side of the call. */

@@ -22,6 +22,11 @@ export interface Observation {
   /** True when this observation committed a change; false if unchanged or already recorded. */
   readonly statusChanged: boolean;
   readonly previousStatus: string | null;
+  /**
+   * When this service first saw the task in its current status (it may have changed earlier:
+   * Huawei does not say when); null when the answer is older than the status on record.
+   */
+  readonly statusSince: string | null;
   readonly upstreamRequestId: string | undefined;
 }
 
@@ -131,7 +136,7 @@ export class TaskObserver {
     read: ReadStoredStatus = (r) => this.deps.store.get(r),
   ): Promise<TaskCheck> {
     const seen = await this.look(ref, call);
-    const { statusChanged, previousStatus } = await this.record(ref, seen, read);
+    const { statusChanged, previousStatus, statusSince } = await this.record(ref, seen, read);
     return seen.kind === 'gone'
       ? { kind: 'gone', error: seen.error, statusChanged, previousStatus }
       : {
@@ -139,6 +144,7 @@ export class TaskObserver {
           task: seen.task,
           statusChanged,
           previousStatus,
+          statusSince,
           upstreamRequestId: seen.requestId,
         };
   }
@@ -166,11 +172,9 @@ export class TaskObserver {
       lookedAt: listed.lookedAt,
       answeredAt: listed.answeredAt,
     };
-    const { statusChanged, previousStatus } = await this.record(listed.ref, seen, read);
     return {
       task: listed.task,
-      statusChanged,
-      previousStatus,
+      ...(await this.record(listed.ref, seen, read)),
       upstreamRequestId: listed.upstreamRequestId,
     };
   }
@@ -180,14 +184,14 @@ export class TaskObserver {
     ref: TaskRef,
     seen: Seen,
     read: ReadStoredStatus,
-  ): Promise<{ statusChanged: boolean; previousStatus: string | null }> {
+  ): Promise<Pick<Observation, 'statusChanged' | 'previousStatus' | 'statusSince'>> {
     let stored = await read(ref);
-    let statusChanged = false;
+    let committed: StatusChange | undefined;
     for (let attempt = 1; ; attempt++) {
       const change = this.decide(seen, stored);
       if (!change) break;
       if (await this.deps.store.commitChange(ref, change)) {
-        statusChanged = true;
+        committed = change;
         this.deps.metrics.addMetric('StatusChanges', MetricUnit.Count, 1);
         break;
       }
@@ -199,7 +203,13 @@ export class TaskObserver {
       this.deps.metrics.addMetric('StatusCommitConflicts', MetricUnit.Count, 1);
       stored = await this.deps.store.get(ref);
     }
-    return { statusChanged, previousStatus: stored?.status ?? null };
+    const seenStatus = seen.kind === 'present' ? seen.task.status : DELETED_STATUS;
+    return {
+      statusChanged: committed !== undefined,
+      previousStatus: stored?.status ?? null,
+      statusSince:
+        committed?.observedAt ?? (stored?.status === seenStatus ? stored.observedAt : null),
+    };
   }
 
   private async look(ref: TaskRef, call: CallOptions): Promise<Seen> {

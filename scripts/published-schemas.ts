@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import { connectorTaskSchema } from '../lib/connector-task';
 import { openApiDocument } from '../lib/http/openapi';
+import {
+  OBSERVABLE_AGAIN_DETAIL_TYPE,
+  STUCK_DETAIL_TYPE,
+  UNOBSERVABLE_DETAIL_TYPE,
+  healthEventSchema,
+  observableAgainDetailSchema,
+  stuckDetailSchema,
+  unobservableDetailSchema,
+} from '../lib/health/health-events';
 import { statusChangeEventSchema } from '../lib/status/status-event';
 
 /*
@@ -22,6 +31,18 @@ export function publishedSchemas(): Record<string, unknown> {
       id: 'status-change-event',
       title: 'SmartConnectTaskStatusChanged',
     }),
+    'schemas/task-stuck-event.schema.json': jsonSchema(
+      healthEventSchema(STUCK_DETAIL_TYPE, stuckDetailSchema),
+      { id: 'task-stuck-event', title: 'SmartConnectTaskStuck' },
+    ),
+    'schemas/task-unobservable-event.schema.json': jsonSchema(
+      healthEventSchema(UNOBSERVABLE_DETAIL_TYPE, unobservableDetailSchema),
+      { id: 'task-unobservable-event', title: 'SmartConnectTaskUnobservable' },
+    ),
+    'schemas/task-observable-again-event.schema.json': jsonSchema(
+      healthEventSchema(OBSERVABLE_AGAIN_DETAIL_TYPE, observableAgainDetailSchema),
+      { id: 'task-observable-again-event', title: 'SmartConnectTaskObservableAgain' },
+    ),
     'docs/openapi.json': openApiDocument(),
   };
 }

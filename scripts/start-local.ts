@@ -27,6 +27,7 @@ import {
 import {
   awsClients,
   createEventSink,
+  createHistoryTable,
   createQueue,
   createSecret,
   createStatusTable,
@@ -173,6 +174,7 @@ async function createAwsResources(): Promise<{
   const clients = awsClients();
   await createSecret(clients, DEMO_CREDENTIALS, `${SERVICE}-${STAGE}`);
   const { streamArn } = await createStatusTable(clients, `${SERVICE}-${STAGE}-status`);
+  await createHistoryTable(clients, `${SERVICE}-${STAGE}-status-history`);
   const failureQueueUrl = await createQueue(clients, `${SERVICE}-${STAGE}-stream-failures`);
   const sink = await createEventSink(clients, {
     busName: `${SERVICE}-${STAGE}`,

@@ -4,12 +4,44 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
+import { z } from 'zod';
+import { connectorTaskSchema } from '../connector-task';
 import type { Container } from '../container';
 import { lambdaHandler } from '../lambda-handler';
 import { upstreamDeadline } from '../deadline';
+import type { Observation } from '../task-observer';
 import { problemResponses } from './error-middleware';
 import { taskRefFromPath } from './path-parameters';
 import { jsonResponse } from './problem';
+
+/** The single-task answer: the normalized task, and how long it has been in its status. */
+export const taskResponseSchema = connectorTaskSchema
+  .extend({
+    statusSince: z.iso
+      .datetime()
+      .nullable()
+      .describe(
+        'When this service first saw the task in its current status (Huawei Cloud does not say when a status began, so it may have begun earlier, between two observations). null in the rare answer that is older than the status on record.',
+      ),
+    statusDurationMs: z
+      .number()
+      .int()
+      .min(0)
+      .nullable()
+      .describe('Milliseconds from `statusSince` to this answer; null when `statusSince` is.'),
+  })
+  .describe('A Smart Connect task as Huawei Cloud reports it now, normalized.');
+
+export type TaskResponse = z.infer<typeof taskResponseSchema>;
+
+export function taskResponse(observation: Observation, now: number): TaskResponse {
+  const { statusSince } = observation;
+  return {
+    ...observation.task,
+    statusSince,
+    statusDurationMs: statusSince === null ? null : Math.max(0, now - Date.parse(statusSince)),
+  };
+}
 
 export type HttpHandler = middy.MiddyfiedHandler<
   APIGatewayProxyEventV2,
@@ -33,6 +65,6 @@ export function createGetTaskHandler(container: Container): HttpHandler {
         statusChanged: observation.statusChanged,
         upstreamRequestId: observation.upstreamRequestId,
       });
-      return jsonResponse(200, observation.task);
+      return jsonResponse(200, taskResponse(observation, clock.now()));
     });
 }

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import packageJson from '../../package.json';
 import { connectorTaskSchema } from '../connector-task';
 import { ERROR_CODES, type ErrorCode } from '../errors';
+import { taskResponseSchema } from './get-task';
 import { connectorTaskListSchema } from './list-tasks';
+import { TASK_HISTORY_ROUTE, historyQuerySchema, taskHistorySchema } from './task-history';
 import { instancePathSchema, taskPathSchema } from './path-parameters';
 import { RESPONSE_HEADERS, problemSchema } from './problem';
 
@@ -32,6 +34,8 @@ const CODE_MEANINGS: Record<HttpErrorCode, string> = {
   OBSERVATION_IN_PROGRESS:
     'Other observers kept recording status changes of this task while this request tried to record what it saw. Retry shortly.',
   INSTANCE_NOT_FOUND: 'Huawei Cloud reports no such Kafka instance in the project.',
+  TASK_NOT_OBSERVED:
+    'This service has no record of the task: it was never observed through this deployment. Nothing was sent to Huawei Cloud.',
   CONFIGURATION_ERROR:
     'The deployment is misconfigured (an environment variable, or the Huawei Cloud credentials secret); an operator has to fix it.',
   CLOCK_SKEW:
@@ -93,11 +97,33 @@ const LIST_WORDING: RouteWording = {
 
 /** The codes each route can answer with: a code its handler cannot produce is not offered. */
 const GET_TASK_CODES = (Object.keys(ERROR_CODES) as ErrorCode[]).filter(
-  (code) => code !== 'TASK_LIST_TOO_LARGE',
+  (code) => code !== 'TASK_LIST_TOO_LARGE' && code !== 'TASK_NOT_OBSERVED',
 );
 const LIST_TASKS_CODES = (Object.keys(ERROR_CODES) as ErrorCode[]).filter(
-  (code) => code !== 'TASK_NOT_FOUND',
+  (code) => code !== 'TASK_NOT_FOUND' && code !== 'TASK_NOT_OBSERVED',
 );
+/** The history route reads this service's tables only: no Huawei code can come out of it. */
+const TASK_HISTORY_CODES: ErrorCode[] = [
+  'INVALID_REQUEST',
+  'PROJECT_NOT_SERVED',
+  'TASK_NOT_OBSERVED',
+  'CONFIGURATION_ERROR',
+  'INTERNAL_ERROR',
+  'DEPENDENCY_UNAVAILABLE',
+];
+
+const HISTORY_WORDING: RouteWording = {
+  meanings: {
+    INVALID_REQUEST:
+      'A path or query parameter is malformed; `invalidFields` names each one. The same request cannot succeed.',
+    PROJECT_NOT_SERVED: 'The project is not one this deployment serves (`HUAWEICLOUD_PROJECT_ID`).',
+    DEPENDENCY_UNAVAILABLE: 'DynamoDB failed in a way a later request may not.',
+  },
+  statusSummaries: {
+    404: 'This service has never observed the task.',
+    503: 'Temporarily unavailable; try again later.',
+  },
+};
 
 /**
  * API Gateway answers these itself, before the function runs, with its own `{"message": ...}`
@@ -158,6 +184,8 @@ function fixedHeaderRefs(): Record<string, unknown> {
 
 const COMPONENT_SCHEMAS: Record<string, z.ZodType> = {
   ConnectorTask: connectorTaskSchema,
+  ObservedConnectorTask: taskResponseSchema,
+  TaskHistory: taskHistorySchema,
   ConnectorTaskList: connectorTaskListSchema,
   Problem: problemSchema,
 };
@@ -183,14 +211,17 @@ function componentSchemas(): Record<string, unknown> {
   );
 }
 
-function pathParameters(schema: typeof instancePathSchema | typeof taskPathSchema): unknown[] {
+function parameters(
+  schema: typeof instancePathSchema | typeof taskPathSchema | typeof historyQuerySchema,
+  where: 'path' | 'query',
+): unknown[] {
   const { properties = {}, required = [] } = z.toJSONSchema(schema, {
     target: 'draft-2020-12',
     io: 'input',
   }) as { properties?: Record<string, Record<string, unknown>>; required?: string[] };
   return Object.entries(properties).map(([name, { description, ...schema }]) => ({
     name,
-    in: 'path',
+    in: where,
     // OpenAPI requires path parameters to be required; the zod schema must agree.
     required: required.includes(name),
     description,
@@ -278,14 +309,38 @@ export function openApiDocument(): Record<string, unknown> {
             '',
             GATEWAY_ANSWERS,
           ].join('\n'),
-          parameters: pathParameters(taskPathSchema),
+          parameters: parameters(taskPathSchema, 'path'),
           responses: {
             '200': {
               description: 'The task as Huawei Cloud reports it now.',
               headers: fixedHeaderRefs(),
-              content: { 'application/json': { schema: schemaRef('ConnectorTask') } },
+              content: { 'application/json': { schema: schemaRef('ObservedConnectorTask') } },
             },
             ...errorResponses(GET_TASK_CODES),
+          },
+        },
+      },
+      [TASK_HISTORY_ROUTE]: {
+        get: {
+          operationId: 'getConnectorTaskHistory',
+          tags: ['Connector tasks'],
+          summary: 'Read the status transitions recorded for a Smart Connect task',
+          description: [
+            'Answers the status transitions this service recorded for the task (from every observation: HTTP reads, lists, polls, direct invocations), newest first, each with the time the task spent in the status before it. Nothing is sent to Huawei Cloud. Transitions expire after the deployment’s retention (`HISTORY_RETENTION_DAYS`, default 90 days).',
+            '',
+            GATEWAY_ANSWERS,
+          ].join('\n'),
+          parameters: [
+            ...parameters(taskPathSchema, 'path'),
+            ...parameters(historyQuerySchema, 'query'),
+          ],
+          responses: {
+            '200': {
+              description: 'A page of the task’s transitions, newest first.',
+              headers: fixedHeaderRefs(),
+              content: { 'application/json': { schema: schemaRef('TaskHistory') } },
+            },
+            ...errorResponses(TASK_HISTORY_CODES, HISTORY_WORDING),
           },
         },
       },
@@ -299,7 +354,7 @@ export function openApiDocument(): Record<string, unknown> {
             '',
             GATEWAY_ANSWERS,
           ].join('\n'),
-          parameters: pathParameters(instancePathSchema),
+          parameters: parameters(instancePathSchema, 'path'),
           responses: {
             '200': {
               description: 'Every task of the instance as Huawei Cloud lists them now.',

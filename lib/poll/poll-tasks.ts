@@ -6,6 +6,9 @@ import {
   ServiceError,
   UpstreamThrottledError,
 } from '../errors';
+import type { Clock } from '../clock';
+import { PollHealth, type PollHealthDependencies } from '../health/health-tracker';
+import type { HealthPolicy } from '../health/task-health';
 import type { CallOptions } from '../huawei/dms-client';
 import { BatchedStatusReads } from '../status/batched-status-reads';
 import type { StatusStore } from '../status/status-store';
@@ -21,6 +24,10 @@ export interface PollFailure {
 export interface PollSummary {
   /** Tasks for which Huawei gave an answer (present or gone). */
   readonly checked: number;
+  /** Tasks past their status's STUCK_AFTER threshold. */
+  readonly stuck: number;
+  /** Tasks that could not be observed for UNOBSERVABLE_AFTER polls or more in a row. */
+  readonly unobservable: number;
   /** Status changes committed by this poll (the stream consumer publishes their events). */
   readonly changed: number;
   /** Watched tasks Huawei does not know (404); a known one is reported once as DELETED. */
@@ -55,11 +62,16 @@ const MAX_THROTTLE_REQUEUES = 2;
 export interface PollDependencies {
   readonly observer: TaskObserver;
   readonly store: StatusStore;
+  readonly healthStore: PollHealthDependencies['store'];
+  readonly clock: Clock;
   readonly logger: Logger;
+  readonly metrics: Metrics;
 }
 
 export interface PollOptions extends CallOptions {
   readonly concurrency: number;
+  /** Tracks each task's health across polls when given (scheduled polls, not ad-hoc reads). */
+  readonly health?: HealthPolicy;
 }
 
 /**
@@ -73,6 +85,9 @@ export async function pollTasks(
   options: PollOptions,
 ): Promise<PollResult> {
   const reads = new BatchedStatusReads(deps.store, READ_LINGER_MS);
+  const health = options.health
+    ? new PollHealth({ ...deps, store: deps.healthStore, policy: options.health }, refs)
+    : undefined;
   const call: CallOptions = {
     deadline: options.deadline,
     ...(options.signal ? { signal: options.signal } : {}),
@@ -91,12 +106,20 @@ export async function pollTasks(
         checked += 1;
         if (result.statusChanged) changed += 1;
         if (result.kind === 'gone') missing += 1;
+        await health?.record(
+          item.ref,
+          result.kind === 'gone'
+            ? { kind: 'observed', status: null, statusSince: null }
+            : { kind: 'observed', status: result.task.status, statusSince: result.statusSince },
+        );
       } catch (error) {
         if (error instanceof UpstreamThrottledError && item.requeues < MAX_THROTTLE_REQUEUES) {
           queue.push({ ...item, requeues: item.requeues + 1 });
           continue;
         }
-        failures.push(pollFailure(taskKey(item.ref), error));
+        const failure = pollFailure(taskKey(item.ref), error);
+        failures.push(failure);
+        await health?.record(item.ref, { kind: 'failed', code: failure.code });
         if (error instanceof DependencyUnavailableError || error instanceof ConfigurationError) {
           infrastructureFailed += 1;
         }
@@ -108,6 +131,8 @@ export async function pollTasks(
   return {
     summary: {
       checked,
+      stuck: health?.counts.stuck ?? 0,
+      unobservable: health?.counts.unobservable ?? 0,
       changed,
       missing,
       failed: failures.length,
@@ -121,4 +146,6 @@ export function recordPollMetrics(metrics: Metrics, summary: PollSummary): void 
   metrics.addMetric('PollTasksChecked', MetricUnit.Count, summary.checked);
   metrics.addMetric('PollTasksChanged', MetricUnit.Count, summary.changed);
   metrics.addMetric('PollTasksFailed', MetricUnit.Count, summary.failed);
+  metrics.addMetric('TasksStuck', MetricUnit.Count, summary.stuck);
+  metrics.addMetric('TasksUnobservable', MetricUnit.Count, summary.unobservable);
 }

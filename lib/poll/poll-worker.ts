@@ -6,6 +6,7 @@ import type { Container } from '../container';
 import { lambdaHandler } from '../lambda-handler';
 import { upstreamDeadline } from '../deadline';
 import { DependencyUnavailableError, InvalidRequestError } from '../errors';
+import type { HealthPolicy } from '../health/task-health';
 import { pollBatchMessageSchema } from './fan-out';
 import { pollTasks, recordPollMetrics } from './poll-tasks';
 import { parseJsonOrUndefined } from '../json';
@@ -21,7 +22,7 @@ export type PollWorkerHandler = middy.MiddyfiedHandler<SQSEvent, SQSBatchRespons
  */
 export function createPollWorkerHandler(
   container: Container,
-  options: { concurrency: number },
+  options: { concurrency: number; health?: HealthPolicy },
 ): PollWorkerHandler {
   const { config, clock, logger, metrics } = container;
   const processor = new BatchProcessor(EventType.SQS);
@@ -39,6 +40,7 @@ export function createPollWorkerHandler(
           concurrency: options.concurrency,
           deadline,
           signal,
+          ...(options.health ? { health: options.health } : {}),
         });
         logger.info('Poll batch finished', {
           messageId: record.messageId,

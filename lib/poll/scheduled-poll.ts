@@ -66,6 +66,7 @@ export function createScheduledPollHandler(
         const { summary: polled } = await pollTasks(refs, container, {
           ...call,
           concurrency: pollConfig.concurrency,
+          health: pollConfig.health,
         });
         summary = {
           ...polled,
@@ -111,5 +112,13 @@ async function expandWatchList(
 }
 
 function emptySummary(failures: PollFailure[]): PollSummary {
-  return { checked: 0, changed: 0, missing: 0, failed: failures.length, failures };
+  return {
+    checked: 0,
+    stuck: 0,
+    unobservable: 0,
+    changed: 0,
+    missing: 0,
+    failed: failures.length,
+    failures,
+  };
 }

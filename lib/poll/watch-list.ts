@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { loadHealthPolicy } from '../health/health-policy';
+import type { HealthPolicy } from '../health/task-health';
 import { describeIssues, type Environment } from '../config';
 import { ConfigurationError } from '../errors';
 import { instanceRefSchema, taskKey, taskRefSchema, type TaskRef } from '../task-ref';
@@ -65,6 +67,7 @@ const pollEnvironmentSchema = z.object({
 export interface PollConfig {
   readonly watchList: readonly WatchEntry[];
   readonly concurrency: number;
+  readonly health: HealthPolicy;
   readonly fanOut: { readonly queueUrl: string; readonly batchSize: number } | undefined;
 }
 
@@ -79,6 +82,7 @@ export function loadPollConfig(
   return {
     watchList: parseWatchList(parsed.data.WATCHED_TASKS, served),
     concurrency: parsed.data.POLL_CONCURRENCY,
+    health: loadHealthPolicy(env),
     fanOut: parsed.data.POLL_FANOUT_QUEUE_URL
       ? {
           queueUrl: parsed.data.POLL_FANOUT_QUEUE_URL,
@@ -105,10 +109,13 @@ function parseEntry(
 }
 
 /** The worker only needs to know how hard it may push. */
-export function loadPollWorkerConfig(env: Environment): { concurrency: number } {
+export function loadPollWorkerConfig(env: Environment): {
+  concurrency: number;
+  health: HealthPolicy;
+} {
   const parsed = pollEnvironmentSchema.pick({ POLL_CONCURRENCY: true }).safeParse(env);
   if (!parsed.success) {
     throw new ConfigurationError(`Invalid configuration: ${describeIssues(parsed.error.issues)}`);
   }
-  return { concurrency: parsed.data.POLL_CONCURRENCY };
+  return { concurrency: parsed.data.POLL_CONCURRENCY, health: loadHealthPolicy(env) };
 }

@@ -5,7 +5,11 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import type { Clock } from '../clock';
 import { taskKey } from '../task-ref';
+import { HEALTH_DETAIL_TYPES, type HealthDetail } from '../health/health-events';
 import { EVENT_DETAIL_TYPE, EVENT_SOURCE, type StatusChangeDetail } from './status-event';
+
+/** What the consumer publishes: status changes, and the health facts derived from polls. */
+export type PublishedDetail = StatusChangeDetail | HealthDetail;
 
 /** PutEvents takes at most 10 entries… */
 export const PUT_EVENTS_MAX_ENTRIES = 10;
@@ -50,7 +54,7 @@ interface Pending {
 }
 
 /**
- * Publishes status-change events in the order given, in requests within PutEvents' limits that
+ * Publishes events in the order given, in requests within PutEvents' limits that
  * hold at most one event per task: an event is only sent once every earlier event of its task
  * has been accepted, so each task's events leave in sequence order. PutEvents answers 200 even
  * when some entries failed (FailedEntryCount > 0): those, and only those, are resent. When a
@@ -61,11 +65,11 @@ export class EventBridgePublisher {
   constructor(private readonly options: EventBridgePublisherOptions) {}
 
   /** Whether the event fits a PutEvents request at all (EventBridge refuses an entry ≥ 256 KB). */
-  accepts(detail: StatusChangeDetail): boolean {
+  accepts(detail: PublishedDetail): boolean {
     return this.entry(detail, 0).size < PUT_EVENTS_MAX_BYTES;
   }
 
-  async publishInOrder(details: readonly StatusChangeDetail[]): Promise<PublishOutcome> {
+  async publishInOrder(details: readonly PublishedDetail[]): Promise<PublishOutcome> {
     let calls = 0;
     let lastError: string | undefined;
     const entries = details.map((detail, index) => this.entry(detail, index));
@@ -90,11 +94,11 @@ export class EventBridgePublisher {
     return { firstUndelivered: undefined, calls };
   }
 
-  private entry(detail: StatusChangeDetail, index: number): Pending {
+  private entry(detail: PublishedDetail, index: number): Pending {
     const entry: PutEventsRequestEntry = {
       EventBusName: this.options.eventBusName,
       Source: EVENT_SOURCE,
-      DetailType: EVENT_DETAIL_TYPE,
+      DetailType: 'condition' in detail ? HEALTH_DETAIL_TYPES[detail.condition] : EVENT_DETAIL_TYPE,
       Detail: JSON.stringify(detail),
       Time: new Date(detail.observedAt),
       Resources: [],

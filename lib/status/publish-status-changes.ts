@@ -5,6 +5,7 @@ import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-la
 import { boundaryErrors } from '../boundary-error';
 import { InvalidRequestError } from '../errors';
 import { lambdaHandler } from '../lambda-handler';
+import type { PublishOutcome, PublishedDetail } from './event-publisher';
 import type { StatusChangeDetail } from './status-event';
 import { readStreamRecord, sequenceNumberOf } from './status-stream';
 import type { StreamConsumerContainer } from './stream-consumer-container';
@@ -41,19 +42,31 @@ export function createStatusStreamHandler(container: StreamConsumerContainer): S
         throw new InvalidRequestError('Not a DynamoDB stream event: Records is missing.');
       }
       const records: readonly unknown[] = event.Records;
-      const changes: { index: number; detail: StatusChangeDetail }[] = [];
+      const committed: { index: number; detail: StatusChangeDetail }[] = [];
+      const changes: { index: number; detail: PublishedDetail }[] = [];
       const unpublishable: { index: number; problem: string }[] = [];
       for (const [index, record] of records.entries()) {
         const meaning = readStreamRecord(record);
         if (meaning.kind === 'unpublishable') unpublishable.push({ index, ...meaning });
-        else if (meaning.kind === 'change' && !publisher.accepts(meaning.detail)) {
-          unpublishable.push({ index, problem: 'the event is larger than PutEvents accepts' });
-        } else if (meaning.kind === 'change') changes.push({ index, detail: meaning.detail });
+        if (meaning.kind === 'health') {
+          for (const detail of meaning.details) changes.push({ index, detail });
+        }
+        if (meaning.kind !== 'change') continue;
+        committed.push({ index, detail: meaning.detail });
+        if (publisher.accepts(meaning.detail)) changes.push({ index, detail: meaning.detail });
+        else unpublishable.push({ index, problem: 'the event is larger than PutEvents accepts' });
       }
 
-      const outcome = await publisher.publishInOrder(changes.map((change) => change.detail));
-      let stopAt =
-        outcome.firstUndelivered === undefined
+      // History first: whoever reacts to an event finds the change in the history already.
+      const recorded = await recordHistory(container, committed);
+      const outcome: PublishOutcome = recorded
+        ? await publisher.publishInOrder(changes.map((change) => change.detail))
+        : { firstUndelivered: 0, calls: 0, lastError: 'StatusHistoryNotRecorded' };
+      // Without the history nothing is published: the batch comes back from its first record
+      // that has a change to record or an event to publish.
+      let stopAt = !recorded
+        ? Math.min(committed[0]!.index, changes[0]?.index ?? records.length)
+        : outcome.firstUndelivered === undefined
           ? records.length
           : changes[outcome.firstUndelivered]!.index;
       // Set aside only what lies before the first undelivered record: what follows comes back
@@ -84,6 +97,26 @@ export function createStatusStreamHandler(container: StreamConsumerContainer): S
       }
       return { batchItemFailures: [{ itemIdentifier }] };
     });
+}
+
+/** Keeps every committed change in the task's history; false (logged) when that failed. */
+async function recordHistory(
+  container: StreamConsumerContainer,
+  committed: readonly { detail: StatusChangeDetail }[],
+): Promise<boolean> {
+  if (committed.length === 0) return true;
+  try {
+    await container.history.record(
+      committed.map((change) => change.detail),
+      container.config.historyRetentionMs,
+    );
+    return true;
+  } catch (error) {
+    container.logger.error('Could not record the status history; the stream will redeliver', {
+      error: (error as { name?: string }).name ?? 'Error',
+    });
+    return false;
+  }
 }
 
 /** Sends an unpublishable record's position to the failure queue; false if that failed too. */

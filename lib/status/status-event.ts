@@ -40,11 +40,14 @@ export const statusChangeDetailSchema = z
 
 export type StatusChangeDetail = z.infer<typeof statusChangeDetailSchema>;
 
-/** A UUID-shaped id derived from the task and its change sequence (name-based, like UUIDv5). */
+/** A UUID-shaped id derived from the task and its change sequence. */
 export function statusEventId(ref: TaskRef, sequence: number): string {
-  const hex = createHash('sha256')
-    .update(`${taskKey(ref)}#${sequence}`)
-    .digest('hex');
+  return nameBasedId(`${taskKey(ref)}#${sequence}`);
+}
+
+/** A UUID-shaped id derived from `name` alone (name-based, like UUIDv5): the same name, the same id. */
+export function nameBasedId(name: string): string {
+  const hex = createHash('sha256').update(name).digest('hex');
   const variant = ((parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

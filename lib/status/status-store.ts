@@ -1,5 +1,4 @@
 import {
-  BatchGetItemCommand,
   QueryCommand,
   ConditionalCheckFailedException,
   GetItemCommand,
@@ -11,6 +10,7 @@ import { z } from 'zod';
 import type { ConnectorTask } from '../connector-task';
 import { ConfigurationError, DependencyUnavailableError } from '../errors';
 import { taskKey, type TaskRef } from '../task-ref';
+import { batchGetItems } from './batch-get-items';
 
 /** What the observer needs to decide whether a status is new: small, read on every observation. */
 export interface StoredStatus {
@@ -65,8 +65,6 @@ export const BY_INSTANCE_INDEX = 'byInstance';
 /** Every task item's partition key starts with this; other items (idempotency records) do not. */
 export const TASK_KEY_PREFIX = 'TASK#';
 const MAX_QUERY_PAGES = 100;
-const BATCH_GET_LIMIT = 100;
-const MAX_UNPROCESSED_ROUNDS = 5;
 /** Reads fetch what a decision needs, never the stored task (up to 64 KiB). */
 const DECISION_ATTRIBUTES = {
   ProjectionExpression: 'pk, #status, #version, taskName, observedAt, lookedAt',
@@ -109,30 +107,15 @@ export class DynamoDbStatusStore implements StatusStore {
     refs: readonly TaskRef[],
   ): Promise<Map<string, StoredStatus | DependencyUnavailableError>> {
     const found = new Map<string, StoredStatus | DependencyUnavailableError>();
-    const keys = [...new Set(refs.map(partitionKey))];
-    for (let start = 0; start < keys.length; start += BATCH_GET_LIMIT) {
-      let requested: Record<string, AttributeValue>[] = keys
-        .slice(start, start + BATCH_GET_LIMIT)
-        .map((pk) => ({ pk: { S: pk } }));
-      for (let round = 0; requested.length > 0; round++) {
-        if (round === MAX_UNPROCESSED_ROUNDS) {
-          throw new DependencyUnavailableError('Amazon DynamoDB (unprocessed keys)');
-        }
-        const output = await this.call(() =>
-          this.client.send(
-            new BatchGetItemCommand({
-              RequestItems: {
-                [this.tableName]: { Keys: requested, ConsistentRead: true, ...DECISION_ATTRIBUTES },
-              },
-            }),
-          ),
-        );
-        for (const item of output.Responses?.[this.tableName] ?? []) {
-          const pk = item.pk?.S;
-          if (pk) found.set(pk, readOrError(item));
-        }
-        requested = output.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-      }
+    const items = await batchGetItems(refs.map(partitionKey), {
+      client: this.client,
+      tableName: this.tableName,
+      projection: DECISION_ATTRIBUTES,
+      call: (operation) => this.call(operation),
+    });
+    for (const item of items) {
+      const pk = item.pk?.S;
+      if (pk) found.set(pk, readOrError(item));
     }
     return found;
   }

@@ -5,6 +5,7 @@ import { parseJsonOrUndefined } from '../json';
 import { instanceIdSchema, projectIdSchema, taskIdSchema } from '../task-ref';
 import { statusChangeDetailSchema, statusEventId, type StatusChangeDetail } from './status-event';
 import { TASK_KEY_PREFIX } from './status-store';
+import { HEALTH_KEY_PREFIX, healthDetailSchema, type HealthDetail } from '../health/health-events';
 
 /** The part of a DynamoDB stream record (as Lambda delivers it) this consumer relies on. */
 const streamRecordSchema = z.object({
@@ -34,6 +35,8 @@ export type StreamRecordMeaning =
   /** Not a committed status change (another kind of item, a removal, a write of the same version). */
   | { readonly kind: 'skip' }
   | { readonly kind: 'change'; readonly detail: StatusChangeDetail }
+  /** A health item's write: the events it stands for (often none: a failed poll counted). */
+  | { readonly kind: 'health'; readonly details: readonly HealthDetail[] }
   /** A task item that cannot become an event: retrying cannot help. */
   | { readonly kind: 'unpublishable'; readonly problem: string };
 
@@ -70,10 +73,13 @@ export function readStreamRecord(record: unknown): StreamRecordMeaning {
   const next = image(dynamodb.NewImage);
   if (eventName === 'REMOVE' || !next) return { kind: 'skip' };
   if (next === UNREADABLE) return { kind: 'unpublishable', problem: 'the new image is unreadable' };
+  const previous = image(dynamodb.OldImage);
+  if (typeof next.pk === 'string' && next.pk.startsWith(HEALTH_KEY_PREFIX)) {
+    return readHealthItem(next, previous);
+  }
   if (typeof next.pk !== 'string' || !next.pk.startsWith(TASK_KEY_PREFIX)) return { kind: 'skip' };
   // A write that did not raise the version committed no change, whatever the item's shape (an
   // earlier version's marker updates included).
-  const previous = image(dynamodb.OldImage);
   const previousVersion = previous === UNREADABLE ? undefined : previous?.version;
   if (
     typeof previousVersion === 'number' &&
@@ -100,4 +106,25 @@ export function readStreamRecord(record: unknown): StreamRecordMeaning {
   });
   if (!detail.success) return { kind: 'unpublishable', problem: 'the stored change is malformed' };
   return { kind: 'change', detail: detail.data };
+}
+
+const healthItemSchema = z.object({
+  revision: z.number().int().min(1),
+  facts: z.string(),
+});
+
+/** The events a health item's write stands for, from its new image alone (like a change's). */
+function readHealthItem(
+  next: Record<string, unknown>,
+  previous: Record<string, unknown> | typeof UNREADABLE | undefined,
+): StreamRecordMeaning {
+  const item = healthItemSchema.safeParse(next);
+  if (!item.success) return { kind: 'unpublishable', problem: 'the health item is malformed' };
+  const previousRevision = previous === UNREADABLE ? undefined : previous?.revision;
+  if (typeof previousRevision === 'number' && previousRevision >= item.data.revision) {
+    return { kind: 'skip' };
+  }
+  const details = z.array(healthDetailSchema).safeParse(parseJsonOrUndefined(item.data.facts));
+  if (!details.success) return { kind: 'unpublishable', problem: 'the health facts are malformed' };
+  return { kind: 'health', details: details.data };
 }

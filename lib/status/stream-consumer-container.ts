@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
@@ -10,6 +11,8 @@ import { createLogger } from '../logger';
 import { SERVICE_NAME, createMetrics } from '../metrics';
 import { createTracing, type Tracing } from '../tracing';
 import { EventBridgePublisher } from './event-publisher';
+import { DynamoDbStatusHistory } from './status-history';
+import { AWS_CLIENT_CONFIG } from '../aws-client-config';
 
 const streamConsumerEnvironmentSchema = z.object({
   EVENT_BUS_NAME: z.string().trim().min(1, 'is required (EventBridge bus name or ARN)'),
@@ -17,11 +20,23 @@ const streamConsumerEnvironmentSchema = z.object({
     .string()
     .trim()
     .pipe(z.url({ protocol: /^https?$/, error: 'must be the URL of an SQS queue' })),
+  HISTORY_TABLE_NAME: z
+    .string('is required (DynamoDB table name)')
+    .trim()
+    .min(3, 'is required (DynamoDB table name)'),
+  HISTORY_RETENTION_DAYS: z.coerce
+    .number()
+    .int('must be a whole number of days')
+    .min(1)
+    .max(3_650)
+    .default(90),
 });
 
 export interface StreamConsumerConfig {
   readonly eventBusName: string;
   readonly failureQueueUrl: string;
+  readonly historyTableName: string;
+  readonly historyRetentionMs: number;
 }
 
 export function loadStreamConsumerConfig(env: Environment): StreamConsumerConfig {
@@ -32,6 +47,8 @@ export function loadStreamConsumerConfig(env: Environment): StreamConsumerConfig
   return {
     eventBusName: parsed.data.EVENT_BUS_NAME,
     failureQueueUrl: parsed.data.STREAM_FAILURE_QUEUE_URL,
+    historyTableName: parsed.data.HISTORY_TABLE_NAME,
+    historyRetentionMs: parsed.data.HISTORY_RETENTION_DAYS * 86_400_000,
   };
 }
 
@@ -42,6 +59,7 @@ export interface StreamConsumerContainer {
   readonly metrics: Metrics;
   readonly tracing: Tracing;
   readonly publisher: EventBridgePublisher;
+  readonly history: Pick<DynamoDbStatusHistory, 'record'>;
   readonly sqs: SQSClient;
 }
 
@@ -49,6 +67,7 @@ export interface StreamConsumerOverrides {
   readonly clock?: Clock;
   readonly eventBridge?: EventBridgeClient;
   readonly sqs?: SQSClient;
+  readonly dynamoDb?: DynamoDBClient;
   readonly logger?: Logger;
   readonly metrics?: Metrics;
   readonly retryDelayMs?: number;
@@ -66,11 +85,17 @@ export function createStreamConsumerContainer(
     metrics: overrides.metrics ?? createMetrics(),
     tracing,
     publisher: new EventBridgePublisher({
-      client: tracing.captureClient(overrides.eventBridge ?? new EventBridgeClient({})),
+      client: tracing.captureClient(
+        overrides.eventBridge ?? new EventBridgeClient(AWS_CLIENT_CONFIG),
+      ),
       eventBusName: config.eventBusName,
       clock: overrides.clock ?? systemClock,
       ...(overrides.retryDelayMs === undefined ? {} : { retryDelayMs: overrides.retryDelayMs }),
     }),
-    sqs: tracing.captureClient(overrides.sqs ?? new SQSClient({})),
+    history: new DynamoDbStatusHistory(
+      tracing.captureClient(overrides.dynamoDb ?? new DynamoDBClient(AWS_CLIENT_CONFIG)),
+      config.historyTableName,
+    ),
+    sqs: tracing.captureClient(overrides.sqs ?? new SQSClient(AWS_CLIENT_CONFIG)),
   };
 }

@@ -35,9 +35,12 @@ const FUNCTIONS = [
   'PollWorkerLambdaFunction',
   'InvokeLambdaFunction',
   'StatusStreamLambdaFunction',
+  'TaskHistoryLambdaFunction',
 ];
 /** Those that observe tasks at Huawei (and so read the credentials secret). */
-const OBSERVERS = FUNCTIONS.filter((id) => id !== 'StatusStreamLambdaFunction');
+const OBSERVERS = FUNCTIONS.filter(
+  (id) => id !== 'StatusStreamLambdaFunction' && id !== 'TaskHistoryLambdaFunction',
+);
 const STREAM_MAPPING = 'StatusStreamEventSourceMappingDynamodbStatusTable';
 
 let workDir: string;
@@ -302,15 +305,53 @@ it('the stream consumer is told nothing about Huawei or the table, and may not r
   expect(readsSecret).toBe(false);
 });
 
-it('the status table has point-in-time recovery and on-demand billing', () => {
-  const tables = resourcesOfType(template, 'AWS::DynamoDB::Table').map(([, table]) => ({
+it('both tables have point-in-time recovery and on-demand billing', () => {
+  const tables = resourcesOfType(template, 'AWS::DynamoDB::Table').map(([id, table]) => ({
+    id,
     billing: property(table, 'BillingMode'),
     pitr: property(table, 'PointInTimeRecoverySpecification'),
   }));
 
-  expect(tables).toEqual([
-    { billing: 'PAY_PER_REQUEST', pitr: { PointInTimeRecoveryEnabled: true } },
+  expect(tables).toEqual(
+    ['StatusTable', 'StatusHistoryTable'].map((id) => ({
+      id,
+      billing: 'PAY_PER_REQUEST',
+      pitr: { PointInTimeRecoveryEnabled: true },
+    })),
+  );
+});
+
+it('the history table is keyed by task and sequence, and expires entries through expiresAt', () => {
+  const table = template.Resources.StatusHistoryTable!;
+
+  expect(property(table, 'KeySchema')).toEqual([
+    { AttributeName: 'pk', KeyType: 'HASH' },
+    { AttributeName: 'sequence', KeyType: 'RANGE' },
   ]);
+  expect(property(table, 'TimeToLiveSpecification')).toEqual({
+    AttributeName: 'expiresAt',
+    Enabled: true,
+  });
+});
+
+it('the history route reads the history and the status item only, and is told nothing about Huawei', () => {
+  const environment = environmentOf(template.Resources.TaskHistoryLambdaFunction!);
+  const dynamoDb = roleStatements(roleOf('TaskHistoryLambdaFunction')).filter(({ statement }) =>
+    asList(statement.Action).some((action) => String(action).startsWith('dynamodb:')),
+  );
+
+  expect(
+    dynamoDb.map(({ statement }) => ({
+      actions: asList(statement.Action),
+      resources: asList(statement.Resource).map(getAttOf),
+    })),
+  ).toEqual([
+    { actions: ['dynamodb:Query'], resources: ['StatusHistoryTable.Arn'] },
+    { actions: ['dynamodb:GetItem'], resources: ['StatusTable.Arn'] },
+  ]);
+  expect(
+    Object.keys(environment).filter((name) => /^(HUAWEICLOUD_(?!PROJECT_ID))/.test(name)),
+  ).toEqual([]);
 });
 
 it('the status table is keyed by pk and expires idempotency records through expiration', () => {
@@ -479,7 +520,9 @@ it('every bundled handler fails its cold start with a ConfigurationError naming 
   const broken = (id: string) =>
     OBSERVERS.includes(id)
       ? { name: 'HUAWEICLOUD_REGION', value: 'not a region' }
-      : { name: 'STREAM_FAILURE_QUEUE_URL', value: 'not a queue url' };
+      : id === 'TaskHistoryLambdaFunction'
+        ? { name: 'HUAWEICLOUD_PROJECT_ID', value: 'not a project' }
+        : { name: 'STREAM_FAILURE_QUEUE_URL', value: 'not a queue url' };
   const outcomes = lambdaFunctions().map(([id, fn]) => {
     const { name, value } = broken(id);
     return [id, coldStart(fn, { ...environmentOf(fn), [name]: value })];
@@ -515,7 +558,7 @@ it('the status table streams new and old images', () => {
   expect(property(table, 'StreamSpecification')).toEqual({ StreamViewType: 'NEW_AND_OLD_IMAGES' });
 });
 
-it('the stream consumer role reads only the table stream, never the table itself', () => {
+it('the stream consumer role reads only the table stream, never the table, and writes only the history', () => {
   const dynamoDb = roleStatements('StatusStreamRole').filter(({ statement }) =>
     asList(statement.Action).some((action) => String(action).startsWith('dynamodb:')),
   );
@@ -535,6 +578,7 @@ it('the stream consumer role reads only the table stream, never the table itself
       ],
       resources: ['StatusTable.StreamArn'],
     },
+    { actions: ['dynamodb:BatchWriteItem'], resources: ['StatusHistoryTable.Arn'] },
   ]);
 });
 
@@ -568,7 +612,7 @@ it('the stream mapping hands back only undelivered records, within bounds, and k
   expect(filters.Filters.map(({ Pattern }) => JSON.parse(Pattern) as unknown)).toEqual([
     {
       eventName: ['INSERT', 'MODIFY'],
-      dynamodb: { NewImage: { pk: { S: [{ prefix: 'TASK#' }] } } },
+      dynamodb: { NewImage: { pk: { S: [{ prefix: 'TASK#' }, { prefix: 'HEALTH#' }] } } },
     },
   ]);
 });

@@ -28,7 +28,11 @@ describe('GET /v2/{project_id}/instances/{instance_id}/connector/tasks/{task_id}
     const response = await harness.http(TASK_PATH);
 
     expect(response.statusCode).toBe(200);
-    expect(response.json).toEqual(normalizeConnectorTask(exampleTask({ id: TASK_ID })));
+    expect(response.json).toEqual({
+      ...normalizeConnectorTask(exampleTask({ id: TASK_ID })),
+      statusSince: expect.any(String) as string,
+      statusDurationMs: expect.any(Number) as number,
+    });
     expect(response.json).toMatchObject({
       id: TASK_ID,
       name: 'smart-connect-121248117',

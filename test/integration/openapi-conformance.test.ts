@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GET_TASK_ROUTE, LIST_TASKS_ROUTE, openApiDocument } from '../../lib/http/openapi';
+import { TASK_HISTORY_ROUTE } from '../../lib/http/task-history';
 import { exampleTask } from '../simulator/huawei-dms-simulator';
 import { INSTANCE_ID, PROJECT_ID, TASK_ID, startHarness, type Harness } from '../support/harness';
 import { openApiSchemaCompiler } from '../support/openapi-schemas';
@@ -96,6 +97,9 @@ let harness: Harness;
 let misconfigured: Harness;
 /** Other observers win every conditional write of the task: the route's way to a 409. */
 let contended: Harness;
+/** A deployment whose history table does not exist, and one whose DynamoDB never answers. */
+let noHistoryTable: Harness;
+let dynamoDbDown: Harness;
 
 /** A real DynamoDB client whose status writes always lose to "another observer". */
 function alwaysOutrunDynamoDb(): DynamoDBClient {
@@ -114,15 +118,24 @@ function alwaysOutrunDynamoDb(): DynamoDBClient {
 
 beforeAll(async () => {
   // random() = 0: zero backoff, so the fault scenarios stay fast.
-  [harness, misconfigured, contended] = await Promise.all([
+  [harness, misconfigured, contended, noHistoryTable, dynamoDbDown] = await Promise.all([
     startHarness({ overrides: { random: () => 0 } }),
     startHarness({ env: { HUAWEICLOUD_SECRET_ID: 'huawei-aksk-that-does-not-exist' } }),
     startHarness({ overrides: { dynamoDb: alwaysOutrunDynamoDb() } }),
+    startHarness({ env: { HISTORY_TABLE_NAME: 'history-table-that-does-not-exist' } }),
+    // Nothing listens on port 9: every DynamoDB call is refused at once, once.
+    startHarness({
+      overrides: {
+        dynamoDb: new DynamoDBClient({ endpoint: 'http://127.0.0.1:9', maxAttempts: 1 }),
+      },
+    }),
   ]);
 });
 
 afterAll(async () => {
-  await Promise.all([harness.stop(), misconfigured.stop(), contended.stop()]);
+  await Promise.all(
+    [harness, misconfigured, contended, noHistoryTable, dynamoDbDown].map((h) => h.stop()),
+  );
 });
 
 beforeEach(() => {
@@ -295,9 +308,50 @@ const listScenarios: Scenario[] = [
   },
 ];
 
+/** The history route: this service's own records, no call to Huawei. */
+const historyScenarios: Scenario[] = [
+  {
+    name: 'a task observed before',
+    status: 200,
+    respond: async () => {
+      await harness.http(TASK_PATH);
+      await harness.deliver();
+      return harness.history({ limit: '1' }, TASK_PATH);
+    },
+  },
+  {
+    name: 'a malformed query parameter',
+    status: 400,
+    respond: () => harness.history({ limit: 'all' }, TASK_PATH),
+  },
+  {
+    name: 'a project this deployment does not serve',
+    status: 403,
+    respond: () =>
+      harness.history(undefined, { ...TASK_PATH, project_id: 'aaaabbbbccccddddeeeeffff00001111' }),
+  },
+  {
+    name: 'a task this service never observed',
+    status: 404,
+    respond: () =>
+      harness.history(undefined, { ...TASK_PATH, task_id: '00000000-1111-4222-8333-444444444444' }),
+  },
+  {
+    name: 'a history table that does not exist',
+    status: 500,
+    respond: () => noHistoryTable.history(undefined, TASK_PATH),
+  },
+  {
+    name: 'DynamoDB refusing every call',
+    status: 503,
+    respond: () => dynamoDbDown.history(undefined, TASK_PATH),
+  },
+];
+
 const routeScenarios: RouteScenario[] = [
   ...scenarios.map((scenario) => ({ ...scenario, route: GET_TASK_ROUTE })),
   ...listScenarios.map((scenario) => ({ ...scenario, route: LIST_TASKS_ROUTE })),
+  ...historyScenarios.map((scenario) => ({ ...scenario, route: TASK_HISTORY_ROUTE })),
 ];
 
 it.each(routeScenarios)(
@@ -319,7 +373,7 @@ it('passes a Retry-After on as the header the document declares for 503', async 
   expect(declaredResponses['503']!.headers).toHaveProperty('Retry-After');
 });
 
-it.each([GET_TASK_ROUTE, LIST_TASKS_ROUTE])(
+it.each([GET_TASK_ROUTE, LIST_TASKS_ROUTE, TASK_HISTORY_ROUTE])(
   'demonstrates every status the document declares for %s',
   (route) => {
     const demonstrated = new Set(

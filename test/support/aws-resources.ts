@@ -115,6 +115,28 @@ export async function createStatusTable(
   return { tableName, streamArn: output.TableDescription!.LatestStreamArn! };
 }
 
+/** A table shaped like serverless.yml's StatusHistoryTable; returns its name. */
+export async function createHistoryTable(
+  clients: AwsClients,
+  tableName = uniqueName('status-history'),
+): Promise<string> {
+  await clients.dynamoDb.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sequence', AttributeType: 'N' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sequence', KeyType: 'RANGE' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  return tableName;
+}
+
 /** A plain queue (the stream consumer's failure queue in tests); returns its URL. */
 export async function createQueue(
   clients: AwsClients,

@@ -3,6 +3,8 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createContainer, type Container, type ContainerOverrides } from '../../lib/container';
 import { createGetTaskHandler } from '../../lib/http/get-task';
 import { createListTasksHandler, type ListTasksOptions } from '../../lib/http/list-tasks';
+import { createHistoryReaderContainer } from '../../lib/http/history-container';
+import { createTaskHistoryHandler } from '../../lib/http/task-history';
 import type { HuaweiCredentials } from '../../lib/huawei/signer';
 import { createObserveTaskInvocationHandler } from '../../lib/invoke/observe-task-invocation';
 import {
@@ -16,6 +18,7 @@ import {
   awsClients,
   createEventSink,
   createSecret,
+  createHistoryTable,
   createQueue,
   createStatusTable,
   drainEvents,
@@ -50,6 +53,8 @@ export interface AwsFixture {
   readonly secretId: string;
   readonly tableName: string;
   readonly streamArn: string;
+  /** The status history table the stream consumer writes (HISTORY_TABLE_NAME). */
+  readonly historyTableName: string;
   readonly sink: EventSink;
   /** The stream consumer's failure queue (STREAM_FAILURE_QUEUE_URL). */
   readonly failureQueueUrl: string;
@@ -57,13 +62,14 @@ export interface AwsFixture {
 
 export async function createAwsFixture(credentials = TEST_CREDENTIALS): Promise<AwsFixture> {
   const clients = awsClients();
-  const [secretId, table, sink, failureQueueUrl] = await Promise.all([
+  const [secretId, table, sink, failureQueueUrl, historyTableName] = await Promise.all([
     createSecret(clients, credentials),
     createStatusTable(clients),
     createEventSink(clients),
     createQueue(clients),
+    createHistoryTable(clients),
   ]);
-  return { clients, secretId, ...table, sink, failureQueueUrl };
+  return { clients, secretId, ...table, sink, failureQueueUrl, historyTableName };
 }
 
 export interface StreamDelivery {
@@ -86,8 +92,14 @@ export function streamDelivery(
       {
         EVENT_BUS_NAME: options.eventBusName ?? aws.sink.busName,
         STREAM_FAILURE_QUEUE_URL: aws.failureQueueUrl,
+        HISTORY_TABLE_NAME: aws.historyTableName,
       },
-      { eventBridge: eventBridge.client, sqs: aws.clients.sqs, retryDelayMs: 1 },
+      {
+        eventBridge: eventBridge.client,
+        sqs: aws.clients.sqs,
+        dynamoDb: aws.clients.dynamoDb,
+        retryDelayMs: 1,
+      },
     ),
   );
   const pump = new DynamoDbStreamPump({
@@ -137,6 +149,11 @@ export interface Harness {
     pathParameters?: Record<string, string | undefined>,
     options?: { remainingMs?: number } & Partial<ListTasksOptions>,
   ): Promise<HttpResponse>;
+  /** Calls the history route's handler (`.../history`) with `query`. */
+  history(
+    query?: Record<string, string>,
+    pathParameters?: Record<string, string | undefined>,
+  ): Promise<HttpResponse>;
   /** Calls the direct-invoke handler; result or thrown error, scanned for secrets. */
   invoke(input: unknown, remainingMs?: number): Promise<unknown>;
   /** Runs the scheduled poller over `watchedTasks` (the WATCHED_TASKS format). */
@@ -162,6 +179,7 @@ export function harnessEnv(
     HUAWEICLOUD_ENDPOINT: simulator.url,
     HUAWEICLOUD_PROJECT_ID: PROJECT_ID,
     STATUS_TABLE_NAME: aws.tableName,
+    HISTORY_TABLE_NAME: aws.historyTableName,
     EVENT_BUS_NAME: aws.sink.busName,
     UPSTREAM_ATTEMPT_TIMEOUT_MS: '500',
     ...env,
@@ -187,6 +205,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
   const httpHandler = createGetTaskHandler(container);
   const listTasksHandler = createListTasksHandler(container);
+  const historyHandler = createTaskHistoryHandler(
+    createHistoryReaderContainer(env, {
+      dynamoDb: options.overrides?.dynamoDb ?? aws.clients.dynamoDb,
+    }),
+  );
   const invokeHandler = createObserveTaskInvocationHandler(container);
   const delivery = streamDelivery(aws);
 
@@ -216,6 +239,16 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
           : createListTasksHandler(container, { maxResponseBytes: options.maxResponseBytes });
       const response = await handler(listTasksEvent(pathParameters), lambdaContext(remainingMs));
       scanForSecrets('HTTP response', response);
+      return { ...response, json: JSON.parse(response.body ?? 'null') as Record<string, unknown> };
+    },
+    async history(
+      query,
+      pathParameters = { project_id: PROJECT_ID, instance_id: INSTANCE_ID, task_id: TASK_ID },
+    ) {
+      const response = await historyHandler(
+        httpEvent(pathParameters, { suffix: '/history', ...(query ? { query } : {}) }),
+        lambdaContext(6_000),
+      );
       return { ...response, json: JSON.parse(response.body ?? 'null') as Record<string, unknown> };
     },
     async invoke(input, remainingMs = 6_000) {

@@ -24,12 +24,19 @@ export function lambdaContext(remainingMs = 10_000, functionName = 'test-functio
 /** An HTTP API (payload 2.0, IAM authorizer) event for our route with the given path parameters. */
 export function httpEvent(
   pathParameters: Record<string, string | undefined>,
+  options: { suffix?: string; query?: Record<string, string> } = {},
 ): APIGatewayProxyEventV2 {
-  const path = `/v2/${pathParameters.project_id}/instances/${pathParameters.instance_id}/connector/tasks/${pathParameters.task_id}`;
+  const path = `/v2/${pathParameters.project_id}/instances/${pathParameters.instance_id}/connector/tasks/${pathParameters.task_id}${options.suffix ?? ''}`;
   return {
     ...(baseEvent as unknown as APIGatewayProxyEventV2),
     rawPath: path,
     pathParameters: pathParameters,
+    ...(options.query
+      ? {
+          queryStringParameters: options.query,
+          rawQueryString: new URLSearchParams(options.query).toString(),
+        }
+      : {}),
   };
 }
 

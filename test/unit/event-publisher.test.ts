@@ -14,7 +14,12 @@ import {
 import type { TaskRef } from '../../lib/task-ref';
 import { FakeClock } from '../support/fake-clock';
 import { acceptAll, failing, fakeEventBridge, type Answer } from './fake-event-bridge';
-import { OBSERVED_AT, REF, statusDetail } from './status-fixtures';
+import { OBSERVED_AT, REF, healthDetail, statusDetail } from './status-fixtures';
+import {
+  OBSERVABLE_AGAIN_DETAIL_TYPE,
+  STUCK_DETAIL_TYPE,
+  UNOBSERVABLE_DETAIL_TYPE,
+} from '../../lib/health/health-events';
 
 describe('putEventsEntrySize', () => {
   it('counts the Time field as 14 bytes', () => {
@@ -401,6 +406,33 @@ describe('EventBridgePublisher.publishInOrder', () => {
     expect(outcome.firstUndelivered).toBe(0);
     expect(eventBridge.sent().flat()).not.toContain(second.eventId);
   });
+});
+
+describe('EventBridgePublisher: health events', () => {
+  it.each([
+    ['STUCK', STUCK_DETAIL_TYPE],
+    ['UNOBSERVABLE', UNOBSERVABLE_DETAIL_TYPE],
+    ['OBSERVABLE_AGAIN', OBSERVABLE_AGAIN_DETAIL_TYPE],
+  ] as const)(
+    'sends a %s fact with its own detail type, at its observation time',
+    async (condition, type) => {
+      const { eventBridge, publisher } = setup();
+      const detail = { ...healthDetail(condition), observedAt: '2026-11-23T12:34:56.000Z' };
+
+      await publisher.publishInOrder([detail]);
+
+      expect(eventBridge.requests[0]).toEqual([
+        {
+          EventBusName: 'status-events',
+          Source: EVENT_SOURCE,
+          DetailType: type,
+          Detail: JSON.stringify(detail),
+          Time: new Date('2026-11-23T12:34:56.000Z'),
+          Resources: [],
+        },
+      ]);
+    },
+  );
 });
 
 describe('EventBridgePublisher: failures named for the log', () => {

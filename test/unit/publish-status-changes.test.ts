@@ -2,6 +2,8 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
+import { DependencyUnavailableError } from '../../lib/errors';
+import type { HealthDetail } from '../../lib/health/health-events';
 import { createLogger } from '../../lib/logger';
 import { createMetrics } from '../../lib/metrics';
 import { EventBridgePublisher } from '../../lib/status/event-publisher';
@@ -9,7 +11,7 @@ import {
   createStatusStreamHandler,
   type UnpublishableRecordMessage,
 } from '../../lib/status/publish-status-changes';
-import { statusEventId } from '../../lib/status/status-event';
+import { statusEventId, type StatusChangeDetail } from '../../lib/status/status-event';
 import { partitionKey } from '../../lib/status/status-store';
 import type { StreamConsumerContainer } from '../../lib/status/stream-consumer-container';
 import { createTracing } from '../../lib/tracing';
@@ -22,6 +24,8 @@ import {
   REF,
   changeRecord,
   connectorTask,
+  healthDetail,
+  healthItem,
   streamRecord,
   taskItem,
 } from './status-fixtures';
@@ -47,8 +51,32 @@ function fakeSqs(refuse: boolean | object) {
   return { client: client as unknown as SQSClient, sent };
 }
 
-function setup(options: { answers?: (Answer | Error)[]; refuseSetAside?: boolean | object } = {}) {
+const RETENTION_MS = 90 * 86_400_000;
+
+/** A stand-in for the history table: what was recorded, in order, or a refusal of every write. */
+function fakeHistory(refuse: boolean) {
+  const recorded: { details: StatusChangeDetail[]; retentionMs: number }[] = [];
+  return {
+    recorded,
+    history: {
+      record: (details: readonly StatusChangeDetail[], retentionMs: number) => {
+        if (refuse) return Promise.reject(new DependencyUnavailableError('Amazon DynamoDB'));
+        recorded.push({ details: [...details], retentionMs });
+        return Promise.resolve();
+      },
+    },
+  };
+}
+
+function setup(
+  options: {
+    answers?: (Answer | Error)[];
+    refuseSetAside?: boolean | object;
+    refuseHistory?: boolean;
+  } = {},
+) {
   const eventBridge = fakeEventBridge(...(options.answers ?? [acceptAll]));
+  const { history, recorded } = fakeHistory(options.refuseHistory ?? false);
   const sqs = fakeSqs(options.refuseSetAside ?? false);
   const metrics = createMetrics();
   const addMetric = jest.spyOn(metrics, 'addMetric');
@@ -56,7 +84,12 @@ function setup(options: { answers?: (Answer | Error)[]; refuseSetAside?: boolean
   const warn = jest.spyOn(logger, 'warn');
   const error = jest.spyOn(logger, 'error');
   const container: StreamConsumerContainer = {
-    config: { eventBusName: 'status-events', failureQueueUrl: FAILURE_QUEUE_URL },
+    config: {
+      eventBusName: 'status-events',
+      failureQueueUrl: FAILURE_QUEUE_URL,
+      historyTableName: 'status-history',
+      historyRetentionMs: RETENTION_MS,
+    },
     logger,
     metrics,
     tracing: createTracing({}, 'x'),
@@ -65,12 +98,14 @@ function setup(options: { answers?: (Answer | Error)[]; refuseSetAside?: boolean
       eventBusName: 'status-events',
       clock: new FakeClock(),
     }),
+    history,
     sqs: sqs.client,
   };
   const handler = createStatusStreamHandler(container);
   return {
     eventBridge,
     sqs,
+    recorded,
     /** The value each metric was given, by name. */
     metric: (name: string) =>
       addMetric.mock.calls.filter(([metricName]) => metricName === name).map((call) => call[2]),
@@ -396,5 +431,104 @@ it('logs a queue failure that carries no name as Error', async () => {
 
   expect(error).toHaveBeenCalledWith('Could not set the record aside; it will be retried', {
     error: 'Error',
+  });
+});
+
+describe('status stream handler: history', () => {
+  it('keeps every committed change in the history, in stream order, with the retention', async () => {
+    const { consume, recorded } = setup();
+
+    await consume([change(REF, 1, '1'), idempotencyRecord('2'), change(REF, 2, '3')]);
+
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0]!.retentionMs).toBe(RETENTION_MS);
+    expect(recorded[0]!.details.map((d) => d.eventId)).toEqual([
+      statusEventId(REF, 1),
+      statusEventId(REF, 2),
+    ]);
+  });
+
+  it('keeps a change whose event is too large to publish in the history too', async () => {
+    const { consume, recorded } = setup();
+    const huge = {
+      ...taskItem({ version: 1 }),
+      task: { S: JSON.stringify({ ...connectorTask(), topics: ['x'.repeat(262_144)] }) },
+    };
+
+    await consume([streamRecord('INSERT', { newImage: huge }, '51')]);
+
+    expect(recorded[0]!.details.map((d) => d.eventId)).toEqual([statusEventId(REF, 1)]);
+  });
+
+  it('writes no history for a batch without changes', async () => {
+    const { consume, recorded } = setup({ refuseHistory: true });
+
+    const response = await consume([idempotencyRecord('1')]);
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(recorded).toEqual([]);
+  });
+
+  it('publishes nothing while the history cannot be written, and returns the first change', async () => {
+    const { consume, eventBridge, error } = setup({ refuseHistory: true });
+
+    const response = await consume([idempotencyRecord('60'), change(REF, 1, '61')]);
+
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: '61' }] });
+    expect(eventBridge.requests).toEqual([]);
+    expect(error).toHaveBeenCalledWith(
+      'Could not record the status history; the stream will redeliver',
+      { error: 'DependencyUnavailableError' },
+    );
+  });
+
+  it('still sets aside what lies before the first change while the history cannot be written', async () => {
+    const { consume, sqs } = setup({ refuseHistory: true });
+
+    const response = await consume([malformed('70'), change(REF, 1, '71'), malformed('72')]);
+
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: '71' }] });
+    const setAside = sqs.sent.map((m) => JSON.parse(m.MessageBody!) as UnpublishableRecordMessage);
+    expect(setAside.map((m) => m.sequenceNumber)).toEqual(['70']);
+  });
+});
+
+describe('status stream handler: health facts', () => {
+  const healthRecord = (sequenceNumber: string, ...facts: HealthDetail[]) =>
+    streamRecord('INSERT', { newImage: healthItem(facts) }, sequenceNumber);
+
+  it('publishes each fact of a health write, in stream order among the changes', async () => {
+    const { consume, eventBridge } = setup();
+    const stuck = healthDetail('STUCK');
+    const again = healthDetail('OBSERVABLE_AGAIN', OTHER_REF);
+
+    await consume([change(REF, 1, '1'), healthRecord('2', stuck, again), change(REF, 2, '3')]);
+
+    expect(eventBridge.sent().flat()).toEqual([
+      statusEventId(REF, 1),
+      stuck.eventId,
+      again.eventId,
+      statusEventId(REF, 2),
+    ]);
+  });
+
+  it('keeps no history of health facts', async () => {
+    const { consume, recorded } = setup();
+
+    await consume([healthRecord('1', healthDetail('STUCK'))]);
+
+    expect(recorded).toEqual([]);
+  });
+
+  it('returns a health write that came before the first change while the history cannot be written', async () => {
+    const { consume, eventBridge } = setup({ refuseHistory: true });
+
+    const response = await consume([
+      healthRecord('80', healthDetail('STUCK')),
+      change(REF, 1, '81'),
+    ]);
+
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: '80' }] });
+    expect(eventBridge.requests).toEqual([]);
   });
 });

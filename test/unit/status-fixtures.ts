@@ -7,6 +7,13 @@ import { normalizeConnectorTask, type ConnectorTask } from '../../lib/connector-
 import { statusEventId, type StatusChangeDetail } from '../../lib/status/status-event';
 import { toItem, type StatusChange } from '../../lib/status/status-store';
 import type { TaskRef } from '../../lib/task-ref';
+import {
+  healthEventId,
+  type HealthCondition,
+  type HealthDetail,
+} from '../../lib/health/health-events';
+import { toItem as toHealthItem } from '../../lib/health/health-store';
+import { HEALTHY } from '../../lib/health/task-health';
 
 export const REF: TaskRef = {
   projectId: '0f1e2d3c4b5a69788796a5b4c3d2e1f0',
@@ -106,4 +113,40 @@ export function changeRecord(
   if (next.version === 1) return streamRecord('INSERT', { newImage }, sequenceNumber);
   const oldImage = toItem(ref, statusChange({ status: 'WAITING', version: next.version - 1 }));
   return streamRecord('MODIFY', { newImage, oldImage }, sequenceNumber);
+}
+
+/** A health fact of `ref` as the poller commits it (lib/health/task-health.ts). */
+export function healthDetail(
+  condition: HealthCondition,
+  ref: TaskRef = REF,
+  since = '2026-11-23T11:00:00.000Z',
+): HealthDetail {
+  const common = {
+    eventId: healthEventId(ref, condition, since),
+    ...ref,
+    observedAt: OBSERVED_AT,
+  };
+  switch (condition) {
+    case 'STUCK':
+      return {
+        ...common,
+        condition,
+        status: 'RESTARTING',
+        statusSince: since,
+        stuckAfterMs: 900_000,
+      };
+    case 'UNOBSERVABLE':
+      return { ...common, condition, since, failedPolls: 3, lastErrorCode: 'UPSTREAM_AUTH_FAILED' };
+    case 'OBSERVABLE_AGAIN':
+      return { ...common, condition, unobservableSince: since };
+  }
+}
+
+/** A health item's image as lib/health/health-store.ts writes it, for `facts` at `revision`. */
+export function healthItem(
+  facts: readonly HealthDetail[],
+  revision = 1,
+  ref: TaskRef = REF,
+): Record<string, AttributeValue> {
+  return toHealthItem(ref, { health: { ...HEALTHY, revision }, facts }, Date.parse(OBSERVED_AT));
 }

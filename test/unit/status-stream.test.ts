@@ -2,6 +2,8 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { DELETED_STATUS, statusEventId } from '../../lib/status/status-event';
 import { readStreamRecord, sequenceNumberOf } from '../../lib/status/status-stream';
 import {
+  healthDetail,
+  healthItem,
   OBSERVED_AT,
   REF,
   TASK_NAME,
@@ -284,6 +286,65 @@ describe('readStreamRecord: input that is not a stream record', () => {
     ['an old image that is not a map', { ...valid, dynamodb: { ...dynamodb, OldImage: [] } }],
   ])('reports %s as not a DynamoDB stream record', (_, record) => {
     expect(readStreamRecord(record)).toEqual(NOT_A_RECORD);
+  });
+});
+
+describe('readStreamRecord: health items', () => {
+  it('reads the facts a health write stands for, as they were committed', () => {
+    const facts = [healthDetail('OBSERVABLE_AGAIN'), healthDetail('STUCK')];
+    const record = streamRecord('MODIFY', {
+      oldImage: healthItem([], 1),
+      newImage: healthItem(facts, 2),
+    });
+
+    expect(readStreamRecord(record)).toEqual({ kind: 'health', details: facts });
+  });
+
+  it('reads a first health write, with no old image', () => {
+    const record = streamRecord('INSERT', { newImage: healthItem([healthDetail('STUCK')]) });
+
+    expect(readStreamRecord(record)).toEqual({ kind: 'health', details: [healthDetail('STUCK')] });
+  });
+
+  it('reads a write that counted a failed poll as no events', () => {
+    const record = streamRecord('MODIFY', {
+      oldImage: healthItem([], 1),
+      newImage: healthItem([], 2),
+    });
+
+    expect(readStreamRecord(record)).toEqual({ kind: 'health', details: [] });
+  });
+
+  it.each([1, 2])('skips a write whose revision is not above the old one (%i)', (revision) => {
+    const record = streamRecord('MODIFY', {
+      oldImage: healthItem([], 2),
+      newImage: healthItem([healthDetail('STUCK')], revision),
+    });
+
+    expect(readStreamRecord(record)).toEqual({ kind: 'skip' });
+  });
+
+  it('sets aside a health item without a revision', () => {
+    const newImage = healthItem([healthDetail('STUCK')]);
+    delete newImage.revision;
+
+    expect(readStreamRecord(streamRecord('INSERT', { newImage }))).toEqual({
+      kind: 'unpublishable',
+      problem: 'the health item is malformed',
+    });
+  });
+
+  it.each([
+    ['not JSON', '{'],
+    ['not a list', JSON.stringify(healthDetail('STUCK'))],
+    ['an unknown condition', JSON.stringify([{ ...healthDetail('STUCK'), condition: 'SAD' }])],
+  ])('sets aside facts that are %s', (_what, facts) => {
+    const newImage = { ...healthItem([]), facts: { S: facts } };
+
+    expect(readStreamRecord(streamRecord('INSERT', { newImage }))).toEqual({
+      kind: 'unpublishable',
+      problem: 'the health facts are malformed',
+    });
   });
 });
 

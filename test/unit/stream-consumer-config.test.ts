@@ -2,7 +2,12 @@ import { ConfigurationError } from '../../lib/errors';
 import { loadStreamConsumerConfig } from '../../lib/status/stream-consumer-container';
 
 const QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/status-stream-failures';
-const valid = { EVENT_BUS_NAME: 'status-events', STREAM_FAILURE_QUEUE_URL: QUEUE_URL };
+const valid = {
+  EVENT_BUS_NAME: 'status-events',
+  STREAM_FAILURE_QUEUE_URL: QUEUE_URL,
+  HISTORY_TABLE_NAME: 'status-history',
+};
+const HISTORY = { historyTableName: 'status-history', historyRetentionMs: 90 * 86_400_000 };
 
 function configError(env: Record<string, string | undefined>): ConfigurationError {
   try {
@@ -18,16 +23,25 @@ describe('loadStreamConsumerConfig', () => {
   it('reads the bus name and the failure queue URL', () => {
     const config = loadStreamConsumerConfig(valid);
 
-    expect(config).toEqual({ eventBusName: 'status-events', failureQueueUrl: QUEUE_URL });
+    expect(config).toEqual({
+      eventBusName: 'status-events',
+      failureQueueUrl: QUEUE_URL,
+      ...HISTORY,
+    });
   });
 
   it('trims surrounding whitespace from both values', () => {
     const config = loadStreamConsumerConfig({
       EVENT_BUS_NAME: '  status-events\n',
       STREAM_FAILURE_QUEUE_URL: ` ${QUEUE_URL} `,
+      HISTORY_TABLE_NAME: ' status-history ',
     });
 
-    expect(config).toEqual({ eventBusName: 'status-events', failureQueueUrl: QUEUE_URL });
+    expect(config).toEqual({
+      eventBusName: 'status-events',
+      failureQueueUrl: QUEUE_URL,
+      ...HISTORY,
+    });
   });
 
   it('accepts a bus ARN', () => {
@@ -97,5 +111,27 @@ describe('loadStreamConsumerConfig', () => {
     const error = configError({});
 
     expect(error).toMatchObject({ name: 'ConfigurationError', code: 'CONFIGURATION_ERROR' });
+  });
+
+  it('keeps the history for HISTORY_RETENTION_DAYS days', () => {
+    const config = loadStreamConsumerConfig({ ...valid, HISTORY_RETENTION_DAYS: '7' });
+
+    expect(config.historyRetentionMs).toBe(7 * 86_400_000);
+  });
+
+  it.each(['0', '3651', '1.5', 'ninety'])(
+    'names HISTORY_RETENTION_DAYS when it is %s, without its value',
+    (value) => {
+      const error = configError({ ...valid, HISTORY_RETENTION_DAYS: value });
+
+      expect(error.message).toContain('HISTORY_RETENTION_DAYS');
+      expect(error.message).not.toContain(value === '0' ? 'ninety' : value);
+    },
+  );
+
+  it('names HISTORY_TABLE_NAME when it is missing', () => {
+    const error = configError({ ...valid, HISTORY_TABLE_NAME: undefined });
+
+    expect(error.message).toContain('HISTORY_TABLE_NAME is required');
   });
 });

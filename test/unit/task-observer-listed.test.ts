@@ -186,6 +186,7 @@ describe('TaskObserver.observeListed', () => {
       task: normalizeConnectorTask(entity('RUNNING')),
       statusChanged: true,
       previousStatus: null,
+      statusSince: store.stored(REF)?.observedAt,
       upstreamRequestId: REQUEST_ID,
     });
   });

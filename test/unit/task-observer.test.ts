@@ -149,6 +149,7 @@ describe('TaskObserver: deciding what changed', () => {
       task: connectorTask('RUNNING'),
       statusChanged: true,
       previousStatus: null,
+      statusSince: '2026-11-23T12:00:00.250Z',
       upstreamRequestId: 'a1b2c3d4e5f60718293a4b5c6d7e8f90',
     });
   });
@@ -299,6 +300,45 @@ describe('TaskObserver: tasks that disappear (404)', () => {
 
     await expect(observer.observe(REF, call)).rejects.toBe(error);
     expect(store.stored(REF)?.status).toBe(DELETED_STATUS);
+  });
+});
+
+describe('TaskObserver: how long a task has been in its status', () => {
+  it('dates an unchanged status from when the stored change saw it', async () => {
+    const { check, store } = setup();
+    store.put(
+      REF,
+      statusChange({ status: 'RUNNING', version: 3, observedAt: '2026-11-20T08:00:00.000Z' }),
+    );
+
+    const result = await check();
+
+    expect(result).toMatchObject({ statusSince: '2026-11-20T08:00:00.000Z' });
+  });
+
+  it('dates a new status from the change this observation committed', async () => {
+    const { check, store, upstream } = setup();
+    store.put(
+      REF,
+      statusChange({ status: 'RUNNING', version: 3, observedAt: '2026-11-20T08:00:00.000Z' }),
+    );
+    upstream.serves('PAUSED');
+
+    const result = await check();
+
+    expect(result).toMatchObject({ statusSince: store.stored(REF)?.observedAt });
+    expect(store.stored(REF)?.observedAt).not.toBe('2026-11-20T08:00:00.000Z');
+  });
+
+  it('gives no date for an answer older than the status on record', async () => {
+    const { check, store, upstream, clock } = setup();
+    const later = clock.now() + UPSTREAM_LATENCY_MS + 1;
+    store.put(REF, statusChange({ status: 'PAUSED', version: 2, lookedAt: later }));
+    upstream.serves('RUNNING');
+
+    const result = await check();
+
+    expect(result).toMatchObject({ statusSince: null });
   });
 });
 

@@ -1,0 +1,83 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import type { Clock } from '../clock';
+import type { TaskRef } from '../task-ref';
+import { healthKey, type DynamoDbHealthStore } from './health-store';
+import {
+  assessHealth,
+  stuckStay,
+  type HealthPolicy,
+  type PollOutcome,
+  type TaskHealth,
+} from './task-health';
+
+export interface PollHealthDependencies {
+  readonly store: Pick<DynamoDbHealthStore, 'getMany' | 'save'>;
+  readonly policy: HealthPolicy;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+/** What a poll found of its tasks' health, for its summary and the dashboard. */
+export interface HealthCounts {
+  /** Tasks past their status's STUCK_AFTER threshold at this poll. */
+  readonly stuck: number;
+  /** Tasks with an Unobservable episode standing after this poll. */
+  readonly unobservable: number;
+}
+
+/**
+ * One poll's view of its tasks' health, kept across polls: read once per poll (in batches, while
+ * the poll's first calls are under way), each outcome assessed, only what changed written.
+ * Health is a by-product of polling: a failure to read or write it is logged and counted, and
+ * never fails the task's observation.
+ */
+export class PollHealth {
+  readonly #deps: PollHealthDependencies;
+  readonly #known: Promise<Map<string, TaskHealth | Error> | Error>;
+  #stuck = 0;
+  #unobservable = 0;
+
+  constructor(deps: PollHealthDependencies, refs: readonly TaskRef[]) {
+    this.#deps = deps;
+    this.#known = deps.store.getMany(refs).catch((error: unknown) => {
+      deps.logger.warn('Task health not read; this poll assesses none', { error: nameOf(error) });
+      return error instanceof Error ? error : new Error(String(error));
+    });
+  }
+
+  get counts(): HealthCounts {
+    return { stuck: this.#stuck, unobservable: this.#unobservable };
+  }
+
+  async record(ref: TaskRef, outcome: PollOutcome): Promise<void> {
+    const { store, policy, clock, logger, metrics } = this.#deps;
+    const known = await this.#known;
+    const previous = known instanceof Error ? known : known.get(healthKey(ref));
+    if (previous === undefined || previous instanceof Error) {
+      metrics.addMetric('HealthNotAssessed', MetricUnit.Count, 1);
+      return;
+    }
+    const now = clock.now();
+    const update = assessHealth(ref, previous, outcome, policy, now);
+    const health = update?.health ?? previous;
+    if (health.unobservableSince !== null) this.#unobservable += 1;
+    if (stuckStay(outcome, policy, now)) this.#stuck += 1;
+    if (!update) return;
+    try {
+      // A lost race leaves the other poll's write: this task is assessed again next poll.
+      if (!(await store.save(ref, update, now))) return;
+      for (const fact of update.facts) {
+        metrics.addMetric(`HealthEvents${fact.condition}`, MetricUnit.Count, 1);
+      }
+    } catch (error) {
+      metrics.addMetric('HealthNotAssessed', MetricUnit.Count, 1);
+      logger.warn('Task health not recorded', { task: healthKey(ref), error: nameOf(error) });
+    }
+  }
+}
+
+function nameOf(error: unknown): string {
+  return (error as { name?: string } | null)?.name ?? 'Error';
+}

@@ -1,0 +1,63 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { z } from 'zod';
+import { describeIssues, servedProjectsSchema, type Environment } from '../config';
+import { ConfigurationError } from '../errors';
+import { createLogger } from '../logger';
+import { SERVICE_NAME, createMetrics } from '../metrics';
+import { DynamoDbStatusHistory } from '../status/status-history';
+import { DynamoDbStatusStore, type StatusStore } from '../status/status-store';
+import { createTracing, type Tracing } from '../tracing';
+import { AWS_CLIENT_CONFIG } from '../aws-client-config';
+
+const historyReaderEnvironmentSchema = z.object({
+  HUAWEICLOUD_PROJECT_ID: servedProjectsSchema,
+  STATUS_TABLE_NAME: z.string().trim().min(3, 'is required (DynamoDB table name)'),
+  HISTORY_TABLE_NAME: z
+    .string('is required (DynamoDB table name)')
+    .trim()
+    .min(3, 'is required (DynamoDB table name)'),
+});
+
+export interface HistoryReaderConfig {
+  readonly projectIds: ReadonlySet<string>;
+}
+
+/** What the history route needs, built once per cold start: no Huawei, no secret. */
+export interface HistoryReaderContainer {
+  readonly config: HistoryReaderConfig;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly tracing: Tracing;
+  readonly store: Pick<StatusStore, 'get'>;
+  readonly history: Pick<DynamoDbStatusHistory, 'page'>;
+}
+
+export interface HistoryReaderOverrides {
+  readonly dynamoDb?: DynamoDBClient;
+  readonly logger?: Logger;
+  readonly metrics?: Metrics;
+}
+
+export function createHistoryReaderContainer(
+  env: Environment = process.env,
+  overrides: HistoryReaderOverrides = {},
+): HistoryReaderContainer {
+  const parsed = historyReaderEnvironmentSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigurationError(`Invalid configuration: ${describeIssues(parsed.error.issues)}`);
+  }
+  const tracing = createTracing(env, SERVICE_NAME);
+  const dynamoDb = tracing.captureClient(
+    overrides.dynamoDb ?? new DynamoDBClient(AWS_CLIENT_CONFIG),
+  );
+  return {
+    config: { projectIds: new Set(parsed.data.HUAWEICLOUD_PROJECT_ID) },
+    logger: overrides.logger ?? createLogger(),
+    metrics: overrides.metrics ?? createMetrics(),
+    tracing,
+    store: new DynamoDbStatusStore(dynamoDb, parsed.data.STATUS_TABLE_NAME),
+    history: new DynamoDbStatusHistory(dynamoDb, parsed.data.HISTORY_TABLE_NAME),
+  };
+}
