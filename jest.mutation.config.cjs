@@ -1,6 +1,6 @@
 /**
  * StrykerJS (`npm run test:mutation`) runs these unit tests against every mutant of the delivery
- * path (stryker.config.json `mutate`): the ones that exercise it, and no emulator. A mutant of
+ * path, the task health assessment and the signature guard (stryker.config.json `mutate`): the ones that exercise it, and no emulator. A mutant of
  * module-level code (a schema, a constant) makes Stryker run all of them, so the slow signer and
  * normalizer property suites stay out.
  */
@@ -16,9 +16,11 @@ module.exports = {
     'dynamodb-status-store',
     'event-publisher',
     'publish-status-changes',
+    'signature-guard',
     'status-stream',
     'stream-consumer-config',
     'task-observer',
+    'task-health',
     'task-observer-listed',
   ].map((name) => `<rootDir>/test/unit/${name}.test.ts`),
 };
