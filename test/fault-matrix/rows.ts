@@ -30,10 +30,7 @@ export type Arrangement =
   | { readonly kind: 'event-bridge-outage' }
   /** The Lambda context has only this much time left when the handler starts. */
   | { readonly kind: 'remaining-time'; readonly remainingMs: number }
-  /**
-   * The service's clock is `offsetMs` ahead of the Huawei simulator's (negative: behind). For the
-   * clock-skew row (see the marked place in FAULT_ROWS).
-   */
+  /** The service's clock is `offsetMs` ahead of the Huawei simulator's (negative: behind). */
   | { readonly kind: 'service-clock-offset'; readonly offsetMs: number };
 
 /** What bounds how long a call takes; the test checks each kind by what it measured. */
@@ -221,18 +218,18 @@ export const FAULT_ROWS: readonly FaultRow[] = [
       'the secret is re-read once, bypassing the cache, and the request signed and sent once more; ' +
       'never more, since Huawei locks an access key after five failed signatures in a row.',
   },
-  // ─── Clock skew: its row goes here (issue #9; the code is being built) ───────────────────
-  // The arrangement exists and run-row.ts honours it; fill in the answer the fix gives, then
-  // `npm run fault-matrix` and commit the document with the row:
-  //   {
-  //     id: 'huawei-clock-skew',
-  //     group: 'Huawei API',
-  //     fault: 'Clock skew (`X-Sdk-Date` more than 15 minutes off Huawei’s clock)',
-  //     producedBy: 'the service clock runs 20 minutes ahead of the simulator’s',
-  //     arrangement: { kind: 'service-clock-offset', offsetMs: 20 * 60_000 },
-  //     http: …, invokeError: …, attempts: …, timeBound: …, event: …,
-  //   },
-  // ──────────────────────────────────────────────────────────────────────────────────────────
+  {
+    id: 'huawei-clock-skew',
+    group: 'Huawei API',
+    fault: 'Clock skew (`X-Sdk-Date` more than 15 minutes off Huawei’s clock)',
+    producedBy: 'the service clock runs 20 minutes ahead of the simulator’s',
+    arrangement: { kind: 'service-clock-offset', offsetMs: 20 * 60_000 },
+    http: { status: 500, code: 'CLOCK_SKEW' },
+    invokeError: 'ClockSkewError',
+    attempts: 1,
+    timeBound: { kind: 'immediate' },
+    event: 'none',
+  },
   {
     id: 'huawei-403',
     group: 'Huawei API',
