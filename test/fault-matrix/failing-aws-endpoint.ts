@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { AWS_CLIENT_CONFIG } from '../../lib/aws-client-config';
 import { freePort } from '../support/moto';
 
 export type EndpointFailure = 'connection-refused' | 'server-error';
@@ -43,7 +44,10 @@ export async function failingEndpoint(failure: EndpointFailure): Promise<Failing
   };
 }
 
-/** An SDK client with its default retry settings, and a count of the requests it attempted. */
+/**
+ * An SDK client built as the service builds its own (`AWS_CLIENT_CONFIG`: the same attempts and
+ * timeouts), and a count of the requests it attempted.
+ */
 export interface CountedClient<C> {
   readonly client: C;
   requests(): number;
@@ -56,7 +60,7 @@ export interface CountedClient<C> {
 const COUNTER = { step: 'deserialize', name: 'countFaultMatrixRequests' } as const;
 
 export function countedSecretsManager(endpoint: string): CountedClient<SecretsManagerClient> {
-  const client = new SecretsManagerClient({ endpoint });
+  const client = new SecretsManagerClient({ ...AWS_CLIENT_CONFIG, endpoint });
   let requests = 0;
   client.middlewareStack.add(
     (next) => (args) => {
@@ -69,7 +73,7 @@ export function countedSecretsManager(endpoint: string): CountedClient<SecretsMa
 }
 
 export function countedDynamoDb(endpoint: string): CountedClient<DynamoDBClient> {
-  const client = new DynamoDBClient({ endpoint });
+  const client = new DynamoDBClient({ ...AWS_CLIENT_CONFIG, endpoint });
   let requests = 0;
   client.middlewareStack.add(
     (next) => (args) => {

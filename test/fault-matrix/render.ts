@@ -7,6 +7,8 @@ import { resolve } from 'node:path';
 import { DEFAULT_RETRY_POLICY } from '../../lib/huawei/dms-client';
 import { DEADLINE_RESERVE_MS } from '../../lib/deadline';
 import {
+  AWS_ATTEMPTS,
+  AWS_REQUEST_TIMEOUT_MS,
   FAULT_GROUPS,
   MATRIX_SETTINGS,
   MAX_ATTEMPTS,
@@ -59,10 +61,11 @@ const TIME_BOUNDS: Record<TimeBound['kind'], string> = {
     'the first answer decides: no wait and no retry of ours (a 401 re-reads the secret and ' +
     're-signs once, at once). Checked: the service never waited and no attempt timed out.',
   'aws-sdk-retries':
-    'the AWS SDK client’s own retries, with its defaults (3 requests to Secrets Manager, 4 to ' +
-    'DynamoDB, with its own jittered backoff between them): the upstream deadline covers only ' +
-    'the calls to Huawei. Checked: the failing client attempted that many requests, and the ' +
-    'service never waited.',
+    'the AWS SDK client’s own retries, as every client of the service is configured ' +
+    `(\`AWS_CLIENT_CONFIG\`, \`lib/aws-client-config.ts\`: ${AWS_ATTEMPTS} requests, with the ` +
+    'SDK’s jittered backoff between them): the upstream deadline covers only the calls to ' +
+    'Huawei. Checked: the failing client attempted that many requests, the service never ' +
+    `waited, and the call ended within one AWS request timeout (${seconds(AWS_REQUEST_TIMEOUT_MS)}).`,
   backoff:
     `\`UPSTREAM_MAX_ATTEMPTS\` (default ${MAX_ATTEMPTS}) attempts with full-jitter exponential ` +
     `backoff between them: random × min(${seconds(DEFAULT_RETRY_POLICY.maxDelayMs)}, ` +

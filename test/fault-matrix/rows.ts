@@ -4,6 +4,7 @@
  * asserts each value; `npm run fault-matrix` renders docs/fault-matrix.md from the same rows.
  * Change a value here and the test says whether the service agrees.
  */
+import { AWS_CLIENT_CONFIG } from '../../lib/aws-client-config';
 import type { ErrorCode } from '../../lib/errors';
 import { DEFAULT_RETRY_POLICY } from '../../lib/huawei/dms-client';
 import type { Fault } from '../simulator/huawei-dms-simulator';
@@ -14,7 +15,10 @@ export type Arrangement =
   | { readonly kind: 'secret-missing' }
   /** The secret holds this SecretString. */
   | { readonly kind: 'secret-contents'; readonly secretString: string }
-  /** The handlers' AWS client for `service` talks to an endpoint that fails this way. */
+  /**
+   * The handlers' AWS client for `service` (built with the service's AWS_CLIENT_CONFIG) talks to
+   * an endpoint that fails this way.
+   */
   | {
       readonly kind: 'aws-endpoint-fails';
       readonly service: 'secretsManager' | 'dynamoDb';
@@ -113,6 +117,12 @@ export const ROOMY_REMAINING_MS = 200_000;
  * The waits between `attempts` attempts that fail with a retryable error and no Retry-After:
  * full-jitter exponential backoff, random × min(max delay, base × 2^(n−1)), with the jitter fixed.
  */
+/** Requests an AWS SDK client of the service attempts per call: AWS_CLIENT_CONFIG's. */
+export const AWS_ATTEMPTS = AWS_CLIENT_CONFIG.maxAttempts;
+
+/** The longest an AWS SDK request of the service waits for an answer. */
+export const AWS_REQUEST_TIMEOUT_MS = AWS_CLIENT_CONFIG.requestHandler.requestTimeout;
+
 export function backoffWaitsMs(attempts: number): number[] {
   const { baseDelayMs, maxDelayMs } = DEFAULT_RETRY_POLICY;
   return Array.from({ length: Math.max(0, attempts - 1) }, (_, n) =>
@@ -188,7 +198,7 @@ export const FAULT_ROWS: readonly FaultRow[] = [
     http: { status: 503, code: 'DEPENDENCY_UNAVAILABLE' },
     invokeError: 'DependencyUnavailableError',
     attempts: 0,
-    timeBound: { kind: 'aws-sdk-retries', requests: 3 },
+    timeBound: { kind: 'aws-sdk-retries', requests: AWS_ATTEMPTS },
     event: 'none',
   },
   {
@@ -200,7 +210,7 @@ export const FAULT_ROWS: readonly FaultRow[] = [
     http: { status: 503, code: 'DEPENDENCY_UNAVAILABLE' },
     invokeError: 'DependencyUnavailableError',
     attempts: 0,
-    timeBound: { kind: 'aws-sdk-retries', requests: 3 },
+    timeBound: { kind: 'aws-sdk-retries', requests: AWS_ATTEMPTS },
     event: 'none',
   },
   {
@@ -410,7 +420,7 @@ export const FAULT_ROWS: readonly FaultRow[] = [
     http: { status: 503, code: 'DEPENDENCY_UNAVAILABLE' },
     invokeError: 'DependencyUnavailableError',
     attempts: { http: 1, invoke: 0 },
-    timeBound: { kind: 'aws-sdk-retries', requests: 4 },
+    timeBound: { kind: 'aws-sdk-retries', requests: AWS_ATTEMPTS },
     event: 'none',
     note:
       'in both DynamoDB rows, HTTP reads the stored status after Huawei’s answer, so Huawei ' +
@@ -426,7 +436,7 @@ export const FAULT_ROWS: readonly FaultRow[] = [
     http: { status: 503, code: 'DEPENDENCY_UNAVAILABLE' },
     invokeError: 'DependencyUnavailableError',
     attempts: { http: 1, invoke: 0 },
-    timeBound: { kind: 'aws-sdk-retries', requests: 4 },
+    timeBound: { kind: 'aws-sdk-retries', requests: AWS_ATTEMPTS },
     event: 'none',
   },
   {

@@ -46,6 +46,8 @@ export interface RowRun {
   readonly waitsMs: readonly number[];
   /** Requests the failing AWS client attempted (rows whose arrangement breaks an AWS endpoint). */
   readonly awsRequests: number | undefined;
+  /** Real time the call took, from the handler's start to its answer or error. */
+  readonly elapsedMs: number;
   readonly events: {
     /** PutEvents entries the stream consumer tried while the fault was in place. */
     readonly attempted: number;
@@ -217,7 +219,9 @@ export async function runRow(
       },
     });
     await arranged.afterStart?.(harness);
+    const started = performance.now();
     const answer = await call(harness, entry, options.remainingMs ?? remainingFor(row.arrangement));
+    const elapsedMs = performance.now() - started;
     const huaweiRequests = harness.simulator.requests.length;
     const awsRequests = arranged.counted?.requests();
     return {
@@ -226,6 +230,7 @@ export async function runRow(
       attemptEnds: [...observed.ends],
       waitsMs: clock.sleeps.filter((ms) => ms >= MIN_WAIT_MS),
       awsRequests,
+      elapsedMs,
       events: await eventsAfter(harness),
     };
   } finally {

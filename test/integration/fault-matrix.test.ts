@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { FAULT_MATRIX_PATH, renderFaultMatrix, timeBoundLabel } from '../fault-matrix/render';
 import {
+  AWS_REQUEST_TIMEOUT_MS,
   FAULT_ROWS,
   ROOMY_REMAINING_MS,
   attemptsOf,
@@ -77,7 +78,7 @@ describe.each(FAULT_ROWS.map((row) => ({ id: row.id, row })))('fault matrix: $id
   it(`the time is bounded by: ${timeBoundLabel(row)}`, () => {
     const bound = row.timeBound;
     for (const entry of ENTRIES) {
-      const { waitsMs, attemptEnds, awsRequests, huaweiRequests } = runOf(entry);
+      const { waitsMs, attemptEnds, awsRequests, huaweiRequests, elapsedMs } = runOf(entry);
       const timedOut = attemptEnds.filter((end) => end === 'timeout').length;
       const measured = { entry, waitsMs, timedOut, awsRequests };
       switch (bound.kind) {
@@ -92,6 +93,7 @@ describe.each(FAULT_ROWS.map((row) => ({ id: row.id, row })))('fault matrix: $id
             timedOut: 0,
             awsRequests: bound.requests,
           });
+          expect(elapsedMs).toBeLessThan(AWS_REQUEST_TIMEOUT_MS);
           break;
         case 'backoff':
           expect(huaweiRequests).toBeGreaterThan(1);
