@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { AWS_CLIENT_CONFIG } from '../../lib/aws-client-config';
 import { freePort } from '../support/moto';
 
-export type EndpointFailure = 'connection-refused' | 'server-error';
+export type EndpointFailure = 'connection-refused' | 'server-error' | 'black-hole';
 
 /** An AWS endpoint that fails every request; `close` releases whatever it holds. */
 export interface FailingEndpoint {
@@ -16,6 +16,7 @@ export interface FailingEndpoint {
 /**
  * `connection-refused`: a loopback port nobody listens on. `server-error`: a server answering
  * every request `500` with the JSON error the AWS JSON protocols use, as a failing region would.
+ * `black-hole`: a server that accepts the connection, reads the request and never answers.
  */
 export async function failingEndpoint(failure: EndpointFailure): Promise<FailingEndpoint> {
   if (failure === 'connection-refused') {
@@ -23,6 +24,7 @@ export async function failingEndpoint(failure: EndpointFailure): Promise<Failing
   }
   const server = createServer((req, res) => {
     req.resume();
+    if (failure === 'black-hole') return;
     req.on('end', () => {
       const body = JSON.stringify({ __type: 'InternalFailure', message: 'Simulated AWS failure' });
       res.writeHead(500, {

@@ -4,6 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
+import { AWS_CLIENT_CONFIG } from '../../lib/aws-client-config';
 import { DEFAULT_RETRY_POLICY } from '../../lib/huawei/dms-client';
 import { DEADLINE_RESERVE_MS } from '../../lib/deadline';
 import {
@@ -28,6 +29,7 @@ const seconds = (ms: number) => `${ms / 1000} s`;
 const BOUND_NAMES: Record<TimeBound['kind'], string> = {
   immediate: 'immediate',
   'aws-sdk-retries': 'AWS SDK retries',
+  'aws-request-timeout': 'AWS request timeout',
   backoff: 'backoff',
   'retry-after': 'Retry-After',
   'attempt-timeout': 'attempt timeout',
@@ -45,6 +47,8 @@ export function timeBoundLabel(row: FaultRow): string {
       return name;
     case 'aws-sdk-retries':
       return `${name} (${bound.requests} requests)`;
+    case 'aws-request-timeout':
+      return `${name} × ${bound.requests} attempts`;
     case 'backoff':
       return `${name} between ${attempts} attempts`;
     case 'retry-after':
@@ -56,6 +60,12 @@ export function timeBoundLabel(row: FaultRow): string {
 
 const ROOMY = seconds(ROOMY_REMAINING_MS);
 
+/**
+ * Beyond its AWS request timeouts, what a call bounded by them may take (the SDK's backoff
+ * between the attempts, the rest of the handler, a loaded machine).
+ */
+export const AWS_TIMEOUT_SLACK_MS = 2_000;
+
 const TIME_BOUNDS: Record<TimeBound['kind'], string> = {
   immediate:
     'the first answer decides: no wait and no retry of ours (a 401 re-reads the secret and ' +
@@ -66,6 +76,14 @@ const TIME_BOUNDS: Record<TimeBound['kind'], string> = {
     'SDK’s jittered backoff between them): the upstream deadline covers only the calls to ' +
     'Huawei. Checked: the failing client attempted that many requests, the service never ' +
     `waited, and the call ended within one AWS request timeout (${seconds(AWS_REQUEST_TIMEOUT_MS)}).`,
+  'aws-request-timeout':
+    `the AWS SDK client’s request timeout (${seconds(AWS_REQUEST_TIMEOUT_MS)}, which throws; ` +
+    `connect timeout ${seconds(AWS_CLIENT_CONFIG.requestHandler.connectionTimeout)}) ends each ` +
+    `of its ${AWS_ATTEMPTS} attempts, so the call ends after about ` +
+    `${seconds(AWS_ATTEMPTS * AWS_REQUEST_TIMEOUT_MS)}; the upstream deadline does not apply. Checked: ` +
+    `the failing client attempted that many requests, and the call took between ` +
+    `${seconds(AWS_ATTEMPTS * AWS_REQUEST_TIMEOUT_MS)} and ` +
+    `${seconds(AWS_ATTEMPTS * AWS_REQUEST_TIMEOUT_MS + AWS_TIMEOUT_SLACK_MS)}.`,
   backoff:
     `\`UPSTREAM_MAX_ATTEMPTS\` (default ${MAX_ATTEMPTS}) attempts with full-jitter exponential ` +
     `backoff between them: random × min(${seconds(DEFAULT_RETRY_POLICY.maxDelayMs)}, ` +

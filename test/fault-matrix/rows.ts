@@ -22,7 +22,7 @@ export type Arrangement =
   | {
       readonly kind: 'aws-endpoint-fails';
       readonly service: 'secretsManager' | 'dynamoDb';
-      readonly failure: 'connection-refused' | 'server-error';
+      readonly failure: 'connection-refused' | 'server-error' | 'black-hole';
     }
   /** The Huawei simulator knows only another access key. */
   | { readonly kind: 'huawei-unknown-access-key' }
@@ -43,6 +43,8 @@ export type TimeBound =
   | { readonly kind: 'immediate' }
   /** Only the AWS SDK's own retries, `requests` of them: our deadline does not apply. */
   | { readonly kind: 'aws-sdk-retries'; readonly requests: number }
+  /** The AWS SDK's request timeout ends each of its `requests` attempts: our deadline does not apply. */
+  | { readonly kind: 'aws-request-timeout'; readonly requests: number }
   /** UPSTREAM_MAX_ATTEMPTS attempts with full-jitter backoff between them. */
   | { readonly kind: 'backoff' }
   /** UPSTREAM_MAX_ATTEMPTS attempts, waiting Huawei's Retry-After between them. */
@@ -69,6 +71,11 @@ export interface FaultRow {
   /** How the test produces it (Markdown). */
   readonly producedBy: string;
   readonly arrangement: Arrangement;
+  /**
+   * Lambda time left when the handler starts, when the fault needs more than
+   * MATRIX_SETTINGS.remainingMs to end by its own bound (say so in `producedBy`).
+   */
+  readonly remainingMs?: number;
   readonly http: {
     readonly status: number;
     /** The problem+json `code`; absent for a 200. */
@@ -122,6 +129,9 @@ export const AWS_ATTEMPTS = AWS_CLIENT_CONFIG.maxAttempts;
 
 /** The longest an AWS SDK request of the service waits for an answer. */
 export const AWS_REQUEST_TIMEOUT_MS = AWS_CLIENT_CONFIG.requestHandler.requestTimeout;
+
+/** Lambda time left in the AWS black-hole rows: room for every AWS attempt to time out. */
+const AWS_BLACK_HOLE_REMAINING_MS = 9_000;
 
 export function backoffWaitsMs(attempts: number): number[] {
   const { baseDelayMs, maxDelayMs } = DEFAULT_RETRY_POLICY;
@@ -211,6 +221,21 @@ export const FAULT_ROWS: readonly FaultRow[] = [
     invokeError: 'DependencyUnavailableError',
     attempts: 0,
     timeBound: { kind: 'aws-sdk-retries', requests: AWS_ATTEMPTS },
+    event: 'none',
+  },
+  {
+    id: 'secrets-manager-black-hole',
+    group: 'Huawei credentials (Secrets Manager)',
+    fault: 'Secrets Manager black hole (no answer)',
+    producedBy:
+      'the Secrets Manager client’s endpoint accepts the connection and never answers; ' +
+      `${AWS_BLACK_HOLE_REMAINING_MS / 1000} s left`,
+    arrangement: { kind: 'aws-endpoint-fails', service: 'secretsManager', failure: 'black-hole' },
+    remainingMs: AWS_BLACK_HOLE_REMAINING_MS,
+    http: { status: 503, code: 'DEPENDENCY_UNAVAILABLE' },
+    invokeError: 'DependencyUnavailableError',
+    attempts: 0,
+    timeBound: { kind: 'aws-request-timeout', requests: AWS_ATTEMPTS },
     event: 'none',
   },
   {
@@ -423,7 +448,7 @@ export const FAULT_ROWS: readonly FaultRow[] = [
     timeBound: { kind: 'aws-sdk-retries', requests: AWS_ATTEMPTS },
     event: 'none',
     note:
-      'in both DynamoDB rows, HTTP reads the stored status after Huawei’s answer, so Huawei ' +
+      'in the three DynamoDB rows, HTTP reads the stored status after Huawei’s answer, so Huawei ' +
       'was asked once; direct invoke first writes its idempotency record in the same table, and ' +
       'fails before asking Huawei.',
   },
@@ -437,6 +462,21 @@ export const FAULT_ROWS: readonly FaultRow[] = [
     invokeError: 'DependencyUnavailableError',
     attempts: { http: 1, invoke: 0 },
     timeBound: { kind: 'aws-sdk-retries', requests: AWS_ATTEMPTS },
+    event: 'none',
+  },
+  {
+    id: 'dynamodb-black-hole',
+    group: 'AWS dependencies',
+    fault: 'DynamoDB black hole (no answer)',
+    producedBy:
+      'the handlers’ DynamoDB client’s endpoint accepts the connection and never answers; ' +
+      `${AWS_BLACK_HOLE_REMAINING_MS / 1000} s left`,
+    arrangement: { kind: 'aws-endpoint-fails', service: 'dynamoDb', failure: 'black-hole' },
+    remainingMs: AWS_BLACK_HOLE_REMAINING_MS,
+    http: { status: 503, code: 'DEPENDENCY_UNAVAILABLE' },
+    invokeError: 'DependencyUnavailableError',
+    attempts: { http: 1, invoke: 0 },
+    timeBound: { kind: 'aws-request-timeout', requests: AWS_ATTEMPTS },
     event: 'none',
   },
   {

@@ -150,10 +150,9 @@ async function arrange(arrangement: Arrangement): Promise<Arranged> {
   }
 }
 
-function remainingFor(arrangement: Arrangement): number {
-  return arrangement.kind === 'remaining-time'
-    ? arrangement.remainingMs
-    : MATRIX_SETTINGS.remainingMs;
+function remainingFor(row: FaultRow): number {
+  if (row.arrangement.kind === 'remaining-time') return row.arrangement.remainingMs;
+  return row.remainingMs ?? MATRIX_SETTINGS.remainingMs;
 }
 
 async function call(
@@ -220,7 +219,7 @@ export async function runRow(
     });
     await arranged.afterStart?.(harness);
     const started = performance.now();
-    const answer = await call(harness, entry, options.remainingMs ?? remainingFor(row.arrangement));
+    const answer = await call(harness, entry, options.remainingMs ?? remainingFor(row));
     const elapsedMs = performance.now() - started;
     const huaweiRequests = harness.simulator.requests.length;
     const awsRequests = arranged.counted?.requests();

@@ -6,7 +6,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { FAULT_MATRIX_PATH, renderFaultMatrix, timeBoundLabel } from '../fault-matrix/render';
+import {
+  AWS_TIMEOUT_SLACK_MS,
+  FAULT_MATRIX_PATH,
+  renderFaultMatrix,
+  timeBoundLabel,
+} from '../fault-matrix/render';
 import {
   AWS_REQUEST_TIMEOUT_MS,
   FAULT_ROWS,
@@ -95,6 +100,18 @@ describe.each(FAULT_ROWS.map((row) => ({ id: row.id, row })))('fault matrix: $id
           });
           expect(elapsedMs).toBeLessThan(AWS_REQUEST_TIMEOUT_MS);
           break;
+        case 'aws-request-timeout': {
+          const timeoutsMs = bound.requests * AWS_REQUEST_TIMEOUT_MS;
+          expect(measured).toEqual({
+            entry,
+            waitsMs: [],
+            timedOut: 0,
+            awsRequests: bound.requests,
+          });
+          expect(elapsedMs).toBeGreaterThanOrEqual(timeoutsMs);
+          expect(elapsedMs).toBeLessThan(timeoutsMs + AWS_TIMEOUT_SLACK_MS);
+          break;
+        }
         case 'backoff':
           expect(huaweiRequests).toBeGreaterThan(1);
           expect(measured).toEqual({
