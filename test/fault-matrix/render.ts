@@ -193,6 +193,10 @@ function document(rows: readonly FaultRow[]): string {
     '- **Status-change event**: what the stream consumer (`statusStream`, fed the table’s ' +
       'stream) puts on the bus afterwards; “none”: it did not even try.',
     '',
+    'Each row is one call on a fresh container. Faults that depend on what happened earlier in ' +
+      'the same invocation, such as an access key Huawei refused earlier in a poll (not signed ' +
+      'with again), are covered by `test/integration/hardening-auth-storms.test.ts`.',
+    '',
     ...sections.flatMap((section) => [section, '']),
     '## Time bounds',
     '',
