@@ -79,6 +79,8 @@ export class TaskNotFoundError extends ServiceError {
     this.upstreamRequestId = upstreamRequestId;
   }
   readonly upstreamRequestId: string | undefined;
+  /** When the request Huawei answered 404 was sent (epoch ms), once the client knows it. */
+  sentAt: number | undefined;
 }
 
 /** This service has no record of the task: it was never observed (or its records expired). */

@@ -214,7 +214,11 @@ export class TaskObserver {
 
   private async look(ref: TaskRef, call: CallOptions): Promise<Seen> {
     const started = this.deps.clock.now();
-    const when = () => ({ lookedAt: started, answeredAt: this.deps.clock.now() });
+    // The answer describes the task after its own request was sent, not after this look began.
+    const when = (sentAt: number | undefined) => ({
+      lookedAt: sentAt ?? started,
+      answeredAt: this.deps.clock.now(),
+    });
     let attempts = 0;
     let outcome = 'OK';
     try {
@@ -228,13 +232,13 @@ export class TaskObserver {
         kind: 'present',
         task: normalizeConnectorTask(response.body),
         requestId: response.requestId,
-        ...when(),
+        ...when(response.sentAt),
       };
     } catch (error) {
       // A body that breaks the contract arrives after the attempts were counted: keep that count.
       attempts ||= error instanceof UpstreamError ? error.attempts : 1;
       outcome = error instanceof ServiceError ? error.code : 'INTERNAL_ERROR';
-      if (error instanceof TaskNotFoundError) return { kind: 'gone', error, ...when() };
+      if (error instanceof TaskNotFoundError) return { kind: 'gone', error, ...when(error.sentAt) };
       throw error;
     } finally {
       this.recordUpstream(this.deps.clock.now() - started, attempts, outcome);

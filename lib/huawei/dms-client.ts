@@ -49,6 +49,12 @@ export interface UpstreamResponse {
   readonly body: unknown;
   readonly requestId: string | undefined;
   readonly attempts: number;
+  /**
+   * When the answered attempt was signed and sent (epoch ms): the answer describes the upstream
+   * at some moment after this. Not when the call began: retries, pacing and the signature guard
+   * may have held it back.
+   */
+  readonly sentAt: number;
 }
 
 /** Attempts shorter than this are not worth starting: they could only time out. */
@@ -199,9 +205,12 @@ export class DmsClient {
         if (response.status === 429) this.options.rateLimiter?.throttled();
         if (outcome.ok) {
           this.options.rateLimiter?.succeeded();
-          return { body: outcome.body, requestId, attempts };
+          return { body: outcome.body, requestId, attempts, sentAt: signedAt };
         }
-        if (outcome.error instanceof TaskNotFoundError) throw outcome.error;
+        if (outcome.error instanceof TaskNotFoundError) {
+          outcome.error.sentAt = signedAt;
+          throw outcome.error;
+        }
 
         const error = annotate(outcome.error, attempts, requestId);
         if (response.status === 401 && !authRefreshed) {

@@ -52,8 +52,8 @@ export async function* taskListPages(
 ): AsyncGenerator<TaskListPage, void, undefined> {
   let offset = 0;
   for (let page = 0; page < MAX_LIST_PAGES; page++) {
-    const lookedAt = clock.now();
     const response = await fetchPage({ offset, limit: LIST_PAGE_LIMIT });
+    const lookedAt = response.sentAt;
     const answeredAt = clock.now();
     const parsed = listPageSchema.safeParse(response.body);
     if (!parsed.success) {

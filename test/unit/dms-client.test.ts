@@ -109,6 +109,7 @@ describe('DmsClient.showConnectorTask', () => {
       body: { id: 'x', status: 'RUNNING' },
       requestId: 'req-1',
       attempts: 1,
+      sentAt: new FakeClock().now(),
     });
   });
 
@@ -421,6 +422,30 @@ describe('DmsClient.listConnectorTasks', () => {
     await client.listConnectorTasks(REF, { offset: 50, limit: 50 }, call);
 
     expect(sent[0]!.url.search).toBe('?offset=50&limit=50');
+  });
+});
+
+describe('DmsClient: when the answered request was sent', () => {
+  it('is the time the answered attempt was signed, not when the call began', async () => {
+    const { client, clock, call } = setup([json(503, {}), json(200, { id: 'x' })], {
+      random: () => 0.5,
+    });
+    const began = clock.now();
+
+    const response = await client.showConnectorTask(REF, call);
+
+    expect(response.sentAt).toBe(began + 100);
+    expect(clock.sleeps).toEqual([100]);
+  });
+
+  it('is carried by a 404, for the record of a disappeared task', async () => {
+    const { client, clock, call } = setup([json(503, {}), json(404, {})]);
+    const began = clock.now();
+
+    const error = await client.showConnectorTask(REF, call).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(TaskNotFoundError);
+    expect((error as TaskNotFoundError).sentAt).toBe(began + clock.sleeps[0]!);
   });
 });
 

@@ -26,6 +26,7 @@ function setup(options: { total: number; exist?: number; pageSize?: number; body
   const requests: { offset: number; limit: number }[] = [];
   const fetchPage = (page: { offset: number; limit: number }): Promise<UpstreamResponse> => {
     requests.push(page);
+    const sentAt = clock.now();
     clock.advance(PAGE_LATENCY_MS);
     const size = Math.min(page.limit, options.pageSize ?? page.limit);
     const count = Math.max(0, Math.min(size, (options.exist ?? options.total) - page.offset));
@@ -34,7 +35,7 @@ function setup(options: { total: number; exist?: number; pageSize?: number; body
       total_number: options.total,
       max_tasks: 18,
     };
-    return Promise.resolve({ body, requestId: REQUEST_ID, attempts: 1 });
+    return Promise.resolve({ body, requestId: REQUEST_ID, attempts: 1, sentAt });
   };
   return {
     clock,
@@ -99,7 +100,7 @@ describe('taskListPages', () => {
     expect((await pages()).map((page) => page.more)).toEqual([true, true, false]);
   });
 
-  it('gives each page the times it was asked and answered', async () => {
+  it('gives each page the times its answered request was sent and answered', async () => {
     const { pages, clock } = setup({ total: 60 });
     const start = clock.now();
 

@@ -54,6 +54,7 @@ function setup() {
       body: { tasks: [entity()], total_number: 1 },
       requestId: REQUEST_ID,
       attempts: 1,
+      sentAt: clock.now(),
     });
   const showConnectorTask = jest.fn();
   const dms = {
@@ -296,7 +297,12 @@ describe('TaskObserver.listPages', () => {
 
   it('measures each page request as a look at Huawei', async () => {
     const { pages, metric, outcomes, answers } = setup();
-    answers({ body: { tasks: [], total_number: 0 }, requestId: REQUEST_ID, attempts: 2 });
+    answers({
+      body: { tasks: [], total_number: 0 },
+      requestId: REQUEST_ID,
+      attempts: 2,
+      sentAt: 0,
+    });
 
     await pages();
 

@@ -25,6 +25,7 @@ type Upstream =
 
 /** Huawei's ShowConnectorTask as the observer sees it through DmsClient. */
 function fakeDms(clock: FakeClock, log: string[]) {
+  let heldBackMs = 0;
   let upstream: Upstream = {
     kind: 'task',
     body: { id: REF.taskId, status: 'RUNNING' },
@@ -34,6 +35,8 @@ function fakeDms(clock: FakeClock, log: string[]) {
   const dms = {
     showConnectorTask(ref: TaskRef, call: CallOptions): Promise<UpstreamResponse> {
       calls.push({ ref, call });
+      clock.advance(heldBackMs);
+      const sentAt = clock.now();
       clock.advance(UPSTREAM_LATENCY_MS);
       log.push('upstream answered');
       if (upstream.kind === 'error') return Promise.reject(upstream.error);
@@ -41,6 +44,7 @@ function fakeDms(clock: FakeClock, log: string[]) {
         body: upstream.body,
         requestId: 'a1b2c3d4e5f60718293a4b5c6d7e8f90',
         attempts: upstream.attempts,
+        sentAt,
       });
     },
   };
@@ -57,6 +61,10 @@ function fakeDms(clock: FakeClock, log: string[]) {
     },
     fails(error: Error): void {
       upstream = { kind: 'error', error };
+    },
+    /** The request leaves this long after the call began (retries, pacing, the signature guard). */
+    holdsBack(ms: number): void {
+      heldBackMs = ms;
     },
   };
 }
@@ -364,6 +372,16 @@ describe('TaskObserver: answers older than the stored one', () => {
     await check();
 
     expect(store.stored(REF)).toMatchObject({ status: 'RUNNING', version: 3 });
+  });
+
+  it('records when the answered request was sent, not when the look began', async () => {
+    const { check, store, upstream, clock } = setup();
+    const began = clock.now();
+    upstream.holdsBack(2_000);
+
+    await check();
+
+    expect(store.stored(REF)?.lookedAt).toBe(began + 2_000);
   });
 
   it('records when it asked Huawei, before the answer', async () => {
