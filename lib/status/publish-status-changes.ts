@@ -5,6 +5,7 @@ import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-la
 import { boundaryErrors } from '../boundary-error';
 import { InvalidRequestError } from '../errors';
 import { lambdaHandler } from '../lambda-handler';
+import { METRIC } from '../metrics';
 import type { PublishOutcome, PublishedDetail } from './event-publisher';
 import type { StatusChangeDetail } from './status-event';
 import { readStreamRecord, sequenceNumberOf } from './status-stream';
@@ -79,11 +80,11 @@ export function createStatusStreamHandler(container: StreamConsumerContainer): S
         }
       }
       const delivered = changes.filter((change) => change.index < stopAt).length;
-      metrics.addMetric('EventsPublished', MetricUnit.Count, delivered);
+      metrics.addMetric(METRIC.EventsPublished, MetricUnit.Count, delivered);
       if (stopAt === records.length) return { batchItemFailures: [] };
 
       const itemIdentifier = sequenceNumberOf(records[stopAt]);
-      metrics.addMetric('StreamRecordsReturned', MetricUnit.Count, records.length - stopAt);
+      metrics.addMetric(METRIC.StreamRecordsReturned, MetricUnit.Count, records.length - stopAt);
       logger.warn('Status change events not delivered; the stream will redeliver them', {
         delivered,
         returned: records.length - stopAt,
@@ -138,7 +139,7 @@ async function setAside(
     keys: candidate?.dynamodb?.Keys ?? null,
   };
   container.logger.error('Stream record cannot become an event; set aside', { ...message });
-  container.metrics.addMetric('StreamRecordsUnpublishable', MetricUnit.Count, 1);
+  container.metrics.addMetric(METRIC.StreamRecordsUnpublishable, MetricUnit.Count, 1);
   try {
     await container.sqs.send(
       new SendMessageCommand({
