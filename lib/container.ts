@@ -9,7 +9,13 @@ import { createHttpTransport, type HttpTransport } from './huawei/http-transport
 import { SecretsManagerCredentials } from './huawei/secret-credentials';
 import { SignatureGuard } from './huawei/signature-guard';
 import { createLogger } from './logger';
-import { DimensionedCounter, SERVICE_NAME, createMetrics } from './metrics';
+import {
+  DimensionedCounter,
+  METRIC,
+  METRIC_DIMENSIONS,
+  SERVICE_NAME,
+  createMetrics,
+} from './metrics';
 import { createTracing, type Tracing } from './tracing';
 import { DynamoDbHealthStore } from './health/health-store';
 import { DynamoDbStatusStore, type StatusStore } from './status/status-store';
@@ -61,7 +67,11 @@ export function createContainer(
   const logger = overrides.logger ?? createLogger();
   const metrics = overrides.metrics ?? createMetrics();
   const tracing = createTracing(env, SERVICE_NAME);
-  const upstreamOutcomes = new DimensionedCounter(metrics, 'UpstreamOutcome', 'outcome');
+  const upstreamOutcomes = new DimensionedCounter(
+    metrics,
+    METRIC.UpstreamOutcome,
+    METRIC_DIMENSIONS.UpstreamOutcome,
+  );
   const credentials = new SecretsManagerCredentials(
     tracing.captureClient(overrides.secretsManager ?? new SecretsManagerClient(AWS_CLIENT_CONFIG)),
     config.huawei.secretId,

@@ -1,14 +1,15 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import { ServiceError, UpstreamError } from './errors';
+import { METRIC, METRIC_DIMENSIONS } from './metrics';
 
 /** Counts a failed invocation by its code, so alarms can tell caller errors from ours. */
 export function countError(metrics: Metrics, error: unknown): void {
   const code = error instanceof ServiceError ? error.code : 'INTERNAL_ERROR';
-  metrics.addMetric('FailedRequests', MetricUnit.Count, 1);
+  metrics.addMetric(METRIC.FailedRequests, MetricUnit.Count, 1);
   const byCode = metrics.singleMetric();
-  byCode.addDimension('code', code);
-  byCode.addMetric('FailedRequestsByCode', MetricUnit.Count, 1);
+  byCode.addDimension(METRIC_DIMENSIONS.FailedRequestsByCode, code);
+  byCode.addMetric(METRIC.FailedRequestsByCode, MetricUnit.Count, 1);
 }
 
 /**

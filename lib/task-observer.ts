@@ -14,7 +14,7 @@ import { taskListPages, type TaskListPage } from './huawei/task-list-pages';
 import { DELETED_STATUS } from './status/status-event';
 import type { StatusChange, StatusStore, StoredStatus } from './status/status-store';
 import { taskIdSchema, type InstanceRef, type TaskRef } from './task-ref';
-import type { DimensionedCounter } from './metrics';
+import { METRIC, type DimensionedCounter } from './metrics';
 import type { Tracing } from './tracing';
 
 export interface Observation {
@@ -192,7 +192,7 @@ export class TaskObserver {
       if (!change) break;
       if (await this.deps.store.commitChange(ref, change)) {
         committed = change;
-        this.deps.metrics.addMetric('StatusChanges', MetricUnit.Count, 1);
+        this.deps.metrics.addMetric(METRIC.StatusChanges, MetricUnit.Count, 1);
         break;
       }
       if (attempt === MAX_COMMIT_ATTEMPTS) {
@@ -200,7 +200,7 @@ export class TaskObserver {
           'Other observers kept recording changes of this task; retry shortly.',
         );
       }
-      this.deps.metrics.addMetric('StatusCommitConflicts', MetricUnit.Count, 1);
+      this.deps.metrics.addMetric(METRIC.StatusCommitConflicts, MetricUnit.Count, 1);
       stored = await this.deps.store.get(ref);
     }
     const seenStatus = seen.kind === 'present' ? seen.task.status : DELETED_STATUS;
@@ -272,8 +272,8 @@ export class TaskObserver {
 
   private recordUpstream(latencyMs: number, attempts: number, outcome: string): void {
     const { metrics } = this.deps;
-    metrics.addMetric('UpstreamLatency', MetricUnit.Milliseconds, latencyMs);
-    metrics.addMetric('UpstreamAttempts', MetricUnit.Count, attempts);
+    metrics.addMetric(METRIC.UpstreamLatency, MetricUnit.Milliseconds, latencyMs);
+    metrics.addMetric(METRIC.UpstreamAttempts, MetricUnit.Count, attempts);
     this.deps.upstreamOutcomes.add(outcome);
   }
 

@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { Clock } from '../clock';
+import { HEALTH_EVENT_METRIC, METRIC } from '../metrics';
 import type { TaskRef } from '../task-ref';
 import { healthKey, type DynamoDbHealthStore } from './health-store';
 import {
@@ -56,7 +57,7 @@ export class PollHealth {
     const known = await this.#known;
     const previous = known instanceof Error ? known : known.get(healthKey(ref));
     if (previous === undefined || previous instanceof Error) {
-      metrics.addMetric('HealthNotAssessed', MetricUnit.Count, 1);
+      metrics.addMetric(METRIC.HealthNotAssessed, MetricUnit.Count, 1);
       return;
     }
     const now = clock.now();
@@ -69,10 +70,10 @@ export class PollHealth {
       // A lost race leaves the other poll's write: this task is assessed again next poll.
       if (!(await store.save(ref, update, now))) return;
       for (const fact of update.facts) {
-        metrics.addMetric(`HealthEvents${fact.condition}`, MetricUnit.Count, 1);
+        metrics.addMetric(HEALTH_EVENT_METRIC[fact.condition], MetricUnit.Count, 1);
       }
     } catch (error) {
-      metrics.addMetric('HealthNotAssessed', MetricUnit.Count, 1);
+      metrics.addMetric(METRIC.HealthNotAssessed, MetricUnit.Count, 1);
       logger.warn('Task health not recorded', { task: healthKey(ref), error: nameOf(error) });
     }
   }

@@ -9,6 +9,7 @@ import {
 import type { Clock } from '../clock';
 import { PollHealth, type PollHealthDependencies } from '../health/health-tracker';
 import type { HealthPolicy } from '../health/task-health';
+import { METRIC } from '../metrics';
 import type { CallOptions } from '../huawei/dms-client';
 import { BatchedStatusReads } from '../status/batched-status-reads';
 import type { StatusStore } from '../status/status-store';
@@ -143,9 +144,9 @@ export async function pollTasks(
 }
 
 export function recordPollMetrics(metrics: Metrics, summary: PollSummary): void {
-  metrics.addMetric('PollTasksChecked', MetricUnit.Count, summary.checked);
-  metrics.addMetric('PollTasksChanged', MetricUnit.Count, summary.changed);
-  metrics.addMetric('PollTasksFailed', MetricUnit.Count, summary.failed);
-  metrics.addMetric('TasksStuck', MetricUnit.Count, summary.stuck);
-  metrics.addMetric('TasksUnobservable', MetricUnit.Count, summary.unobservable);
+  metrics.addMetric(METRIC.PollTasksChecked, MetricUnit.Count, summary.checked);
+  metrics.addMetric(METRIC.PollTasksChanged, MetricUnit.Count, summary.changed);
+  metrics.addMetric(METRIC.PollTasksFailed, MetricUnit.Count, summary.failed);
+  metrics.addMetric(METRIC.TasksStuck, MetricUnit.Count, summary.stuck);
+  metrics.addMetric(METRIC.TasksUnobservable, MetricUnit.Count, summary.unobservable);
 }

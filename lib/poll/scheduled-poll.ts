@@ -5,6 +5,7 @@ import type { Context } from 'aws-lambda';
 import { boundaryErrors } from '../boundary-error';
 import type { Container } from '../container';
 import { lambdaHandler } from '../lambda-handler';
+import { METRIC } from '../metrics';
 import { upstreamDeadline } from '../deadline';
 import { taskKey, type TaskRef } from '../task-ref';
 import { mapSettled } from '../concurrency';
@@ -79,7 +80,7 @@ export function createScheduledPollHandler(
       logger.info('Poll finished', { ...summary });
       recordPollMetrics(metrics, summary);
       // The "poller has stopped succeeding" alarm fires when this is missing for two periods.
-      metrics.addMetric('PollCompleted', MetricUnit.Count, 1);
+      metrics.addMetric(METRIC.PollCompleted, MetricUnit.Count, 1);
       return summary;
     });
 }

@@ -5,6 +5,7 @@ import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-la
 import { boundaryErrors } from '../boundary-error';
 import { InvalidRequestError } from '../errors';
 import { lambdaHandler } from '../lambda-handler';
+import { DimensionedCounter, METRIC, METRIC_DIMENSIONS } from '../metrics';
 import type { PublishOutcome, PublishedDetail } from './event-publisher';
 import type { StatusChangeDetail } from './status-event';
 import { readStreamRecord, sequenceNumberOf } from './status-stream';
@@ -43,7 +44,7 @@ export function createStatusStreamHandler(container: StreamConsumerContainer): S
       }
       const records: readonly unknown[] = event.Records;
       const committed: { index: number; detail: StatusChangeDetail }[] = [];
-      const changes: { index: number; detail: PublishedDetail }[] = [];
+      const changes: { index: number; detail: PublishedDetail; status?: string }[] = [];
       const unpublishable: { index: number; problem: string }[] = [];
       for (const [index, record] of records.entries()) {
         const meaning = readStreamRecord(record);
@@ -53,8 +54,11 @@ export function createStatusStreamHandler(container: StreamConsumerContainer): S
         }
         if (meaning.kind !== 'change') continue;
         committed.push({ index, detail: meaning.detail });
-        if (publisher.accepts(meaning.detail)) changes.push({ index, detail: meaning.detail });
-        else unpublishable.push({ index, problem: 'the event is larger than PutEvents accepts' });
+        if (publisher.accepts(meaning.detail)) {
+          changes.push({ index, detail: meaning.detail, status: meaning.detail.status });
+        } else {
+          unpublishable.push({ index, problem: 'the event is larger than PutEvents accepts' });
+        }
       }
 
       // History first: whoever reacts to an event finds the change in the history already.
@@ -78,12 +82,14 @@ export function createStatusStreamHandler(container: StreamConsumerContainer): S
           break;
         }
       }
-      const delivered = changes.filter((change) => change.index < stopAt).length;
-      metrics.addMetric('EventsPublished', MetricUnit.Count, delivered);
+      const published = changes.filter((change) => change.index < stopAt);
+      const delivered = published.length;
+      metrics.addMetric(METRIC.EventsPublished, MetricUnit.Count, delivered);
+      countByStatus(container, published);
       if (stopAt === records.length) return { batchItemFailures: [] };
 
       const itemIdentifier = sequenceNumberOf(records[stopAt]);
-      metrics.addMetric('StreamRecordsReturned', MetricUnit.Count, records.length - stopAt);
+      metrics.addMetric(METRIC.StreamRecordsReturned, MetricUnit.Count, records.length - stopAt);
       logger.warn('Status change events not delivered; the stream will redeliver them', {
         delivered,
         returned: records.length - stopAt,
@@ -97,6 +103,32 @@ export function createStatusStreamHandler(container: StreamConsumerContainer): S
       }
       return { batchItemFailures: [{ itemIdentifier }] };
     });
+}
+
+/** A status as a metric dimension value: Huawei's few statuses, anything else as OTHER. */
+const STATUS_DIMENSION_VALUE = /^[A-Z_]{1,32}$/;
+
+/**
+ * StatusChangesByStatus: the status changes published in this invocation, by new status. Every
+ * committed change passes through here, so this is the one place that sees each exactly once per
+ * delivery; a record the stream redelivers (after a failed batch, or a redrive) counts again. An
+ * unknown status string is passed through to the event, but not into the metric's dimension: its
+ * values stay few (one CloudWatch metric each).
+ */
+function countByStatus(
+  container: StreamConsumerContainer,
+  published: readonly { status?: string }[],
+): void {
+  const byStatus = new DimensionedCounter(
+    container.metrics,
+    METRIC.StatusChangesByStatus,
+    METRIC_DIMENSIONS.StatusChangesByStatus,
+  );
+  for (const { status } of published) {
+    if (status === undefined) continue;
+    byStatus.add(STATUS_DIMENSION_VALUE.test(status) ? status : 'OTHER');
+  }
+  byStatus.flush();
 }
 
 /** Keeps every committed change in the task's history; false (logged) when that failed. */
@@ -138,7 +170,7 @@ async function setAside(
     keys: candidate?.dynamodb?.Keys ?? null,
   };
   container.logger.error('Stream record cannot become an event; set aside', { ...message });
-  container.metrics.addMetric('StreamRecordsUnpublishable', MetricUnit.Count, 1);
+  container.metrics.addMetric(METRIC.StreamRecordsUnpublishable, MetricUnit.Count, 1);
   try {
     await container.sqs.send(
       new SendMessageCommand({

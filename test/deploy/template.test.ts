@@ -4,10 +4,11 @@
  * no developer credentials are ever picked up.
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { openApiDocument } from '../../lib/http/openapi';
+import { METRIC, METRIC_DIMENSIONS, METRICS_NAMESPACE, SERVICE_NAME } from '../../lib/metrics';
 import { BY_INSTANCE_INDEX } from '../../lib/status/status-store';
 import { FUNCTION_ZIP_BUDGET_BYTES } from './bundle-budget';
 import {
@@ -664,4 +665,179 @@ it('the stream consumer has error and iterator-age alarms', () => {
       { metric: 'IteratorAge', statistic: 'Maximum' },
     ]),
   );
+});
+
+/**
+ * The dashboard's body as CloudFormation hands it to CloudWatch: `${AWS::Region}` becomes the
+ * region and `${Resource}` / `${Resource.Attribute}` a stand-in naming it. A reference to anything
+ * the template does not define is reported instead of substituted.
+ */
+function dashboardBody(): { body: unknown; unresolved: string[] } {
+  const dashboards = resourcesOfType(template, 'AWS::CloudWatch::Dashboard');
+  expect(dashboards.map(([id]) => id)).toEqual(['OperatorDashboard']);
+  const sub = property<Record<string, unknown>>(dashboards[0]![1], 'DashboardBody')['Fn::Sub'];
+  if (typeof sub !== 'string') throw new Error('DashboardBody is not an Fn::Sub of a string');
+  const unresolved: string[] = [];
+  const text = sub.replace(/\$\{([^}!]+)\}/g, (_, name: string) => {
+    if (name === 'AWS::Region') return 'eu-west-1';
+    if (!(name.split('.')[0]! in template.Resources)) unresolved.push(name);
+    return `<${name}>`;
+  });
+  return { body: JSON.parse(text) as unknown, unresolved };
+}
+
+interface ChartedMetric {
+  readonly namespace: string;
+  readonly name: string;
+  /** Dimension names, with their values where the widget names one. */
+  readonly dimensions: Record<string, string | null>;
+}
+
+/** Every metric the dashboard's metric widgets chart: listed ones and SEARCH expressions. */
+function chartedMetrics(body: unknown): ChartedMetric[] {
+  const widgets = isObject(body) ? asList(body.widgets) : [];
+  return widgets.flatMap((widget) => {
+    if (!isObject(widget) || widget.type !== 'metric' || !isObject(widget.properties)) return [];
+    return asList(widget.properties.metrics).flatMap((entry): ChartedMetric[] => {
+      const [first, ...rest] = asList(entry);
+      if (typeof first === 'string') {
+        const [name, ...pairs] = rest.filter((item): item is string => typeof item === 'string');
+        const dimensions: Record<string, string> = {};
+        for (let i = 0; i + 1 < pairs.length; i += 2) dimensions[pairs[i]!] = pairs[i + 1]!;
+        return [{ namespace: first, name: name ?? '', dimensions }];
+      }
+      const expression = isObject(first) ? String(first.expression) : '';
+      const search = /SEARCH\('\{([^}]+)\}([^']*)'/.exec(expression);
+      if (!search) throw new Error(`not a metric or SEARCH expression: ${JSON.stringify(entry)}`);
+      const [namespace, ...schema] = search[1]!.split(',');
+      const terms = Object.fromEntries(
+        [...search[2]!.matchAll(/(\w+)="([^"]*)"/g)].map((term) => [term[1]!, term[2]!]),
+      );
+      const { MetricName: name, ...values } = terms;
+      return [
+        {
+          namespace: namespace!,
+          name: name ?? '',
+          dimensions: Object.fromEntries(schema.map((dim) => [dim, values[dim] ?? null])),
+        },
+      ];
+    });
+  });
+}
+
+/** Every `.ts` file under lib/, with its text. */
+function libSources(): { file: string; text: string }[] {
+  const lib = join(ROOT, 'lib');
+  return readdirSync(lib, { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.ts'))
+    .map((file) => ({ file, text: readFileSync(join(lib, file), 'utf8') }));
+}
+
+it('the code emits its metrics only through the names lib/metrics.ts declares', () => {
+  const literalNames = libSources().flatMap(({ file, text }) =>
+    [...text.matchAll(/(addMetric|new DimensionedCounter)\(\s*(\w+\s*,\s*)?['"`]/g)].map(
+      (match) => `${file}: ${match[0]}`,
+    ),
+  );
+
+  expect(literalNames).toEqual([]);
+});
+
+it('the operator dashboard resolves to valid JSON referring only to resources of the stack', () => {
+  const { body, unresolved } = dashboardBody();
+
+  expect(unresolved).toEqual([]);
+  expect(isObject(body) && asList(body.widgets).length).toBeGreaterThan(0);
+  expect(property(template.Resources.OperatorDashboard!, 'DashboardName')).toBe(
+    'huawei-dms-connector-status-ci',
+  );
+});
+
+it('every metric of ours the dashboard charts is one the code emits, with its dimensions', () => {
+  const ours = chartedMetrics(dashboardBody().body).filter(
+    (metric) => metric.namespace === METRICS_NAMESPACE,
+  );
+  const emitted: readonly string[] = Object.values(METRIC);
+  const dimensionOf = (name: string) =>
+    (METRIC_DIMENSIONS as Partial<Record<string, string>>)[name];
+
+  expect(ours.filter((metric) => !emitted.includes(metric.name))).toEqual([]);
+  expect(
+    ours.filter(({ name, dimensions }) => {
+      const own = dimensionOf(name);
+      const expected = own === undefined ? ['service'] : ['service', own];
+      return (
+        dimensions.service !== SERVICE_NAME ||
+        Object.keys(dimensions).sort().join() !== expected.sort().join()
+      );
+    }),
+  ).toEqual([]);
+  // Each picture the README promises.
+  expect(new Set(ours.map((metric) => metric.name))).toEqual(
+    new Set([
+      METRIC.PollTasksChecked,
+      METRIC.PollTasksChanged,
+      METRIC.PollTasksFailed,
+      METRIC.StatusChanges,
+      METRIC.StatusCommitConflicts,
+      METRIC.StatusChangesByStatus,
+      METRIC.TasksStuck,
+      METRIC.TasksUnobservable,
+      METRIC.HealthEventsSTUCK,
+      METRIC.HealthEventsUNOBSERVABLE,
+      METRIC.HealthEventsOBSERVABLE_AGAIN,
+      METRIC.UpstreamLatency,
+      METRIC.UpstreamOutcome,
+      METRIC.PollCompleted,
+    ]),
+  );
+});
+
+it('the dashboard charts the stream consumer, the stream-failures queue and the poll duration', () => {
+  const theirs = chartedMetrics(dashboardBody().body)
+    .filter((metric) => metric.namespace !== METRICS_NAMESPACE)
+    .map(({ namespace, name, dimensions }) => `${namespace} ${name} ${JSON.stringify(dimensions)}`);
+
+  expect(new Set(theirs)).toEqual(
+    new Set([
+      'AWS/Lambda IteratorAge {"FunctionName":"<StatusStreamLambdaFunction>"}',
+      'AWS/SQS ApproximateNumberOfMessagesVisible {"QueueName":"<StreamFailureQueue.QueueName>"}',
+      'AWS/Lambda Duration {"FunctionName":"<ScheduledLambdaFunction>"}',
+    ]),
+  );
+});
+
+it("an alarm fires while any watched task is unobservable, with the other alarms' actions", () => {
+  const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm').filter(
+    ([, alarm]) => property(alarm, 'MetricName') === METRIC.TasksUnobservable,
+  );
+
+  expect(
+    alarms.map(([id, alarm]) => ({
+      id,
+      namespace: property(alarm, 'Namespace'),
+      dimensions: property(alarm, 'Dimensions'),
+      statistic: property(alarm, 'Statistic'),
+      comparison: property(alarm, 'ComparisonOperator'),
+      threshold: property(alarm, 'Threshold'),
+      missingData: property(alarm, 'TreatMissingData'),
+      actions: property(alarm, 'AlarmActions'),
+      okActions: property(alarm, 'OKActions'),
+    })),
+  ).toEqual([
+    {
+      id: 'TasksUnobservableAlarm',
+      namespace: METRICS_NAMESPACE,
+      dimensions: [{ Name: 'service', Value: SERVICE_NAME }],
+      statistic: 'Maximum',
+      comparison: 'GreaterThanThreshold',
+      threshold: 0,
+      missingData: 'notBreaching',
+      actions: property(template.Resources.HttpErrorsAlarm!, 'AlarmActions'),
+      okActions: property(template.Resources.HttpErrorsAlarm!, 'AlarmActions'),
+    },
+  ]);
+  expect(property(template.Resources.HttpErrorsAlarm!, 'AlarmActions')).toEqual({
+    'Fn::If': ['HasAlarmTopic', [{ Ref: 'AlarmTopicArn' }], { Ref: 'AWS::NoValue' }],
+  });
 });

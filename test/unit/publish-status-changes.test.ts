@@ -80,6 +80,20 @@ function setup(
   const sqs = fakeSqs(options.refuseSetAside ?? false);
   const metrics = createMetrics();
   const addMetric = jest.spyOn(metrics, 'addMetric');
+  // Metrics with a dimension of their own are emitted through singleMetric().
+  const dimensioned: { name: string; dimensions: Record<string, string>; value: number }[] = [];
+  jest.spyOn(metrics, 'singleMetric').mockImplementation(() => {
+    const dimensions: Record<string, string> = {};
+    const single = {
+      addDimension: (name: string, value: string) => {
+        dimensions[name] = value;
+      },
+      addMetric: (name: string, _unit: string, value: number) => {
+        dimensioned.push({ name, dimensions: { ...dimensions }, value });
+      },
+    };
+    return single as unknown as typeof metrics;
+  });
   const logger = createLogger();
   const warn = jest.spyOn(logger, 'warn');
   const error = jest.spyOn(logger, 'error');
@@ -110,6 +124,11 @@ function setup(
     metric: (name: string) =>
       addMetric.mock.calls.filter(([metricName]) => metricName === name).map((call) => call[2]),
     addMetric,
+    /** Each metric emitted with a dimension of its own, by name: its dimensions and value. */
+    dimensioned: (name: string) =>
+      dimensioned
+        .filter((metric) => metric.name === name)
+        .map(({ dimensions, value }) => ({ dimensions, value })),
     warn,
     error,
     consume: (records: unknown[]) =>
@@ -530,5 +549,63 @@ describe('status stream handler: health facts', () => {
 
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: '80' }] });
     expect(eventBridge.requests).toEqual([]);
+  });
+});
+
+describe('status stream handler: status changes by status', () => {
+  it('counts the status changes it published by new status', async () => {
+    const { consume, dimensioned } = setup();
+
+    await consume([change(REF, 1, '1'), change(OTHER_REF, 1, '2'), change(REF, 2, '3')]);
+
+    expect(dimensioned('StatusChangesByStatus')).toEqual([
+      { dimensions: { status: 'RUNNING' }, value: 2 },
+      { dimensions: { status: 'PAUSED' }, value: 1 },
+    ]);
+  });
+
+  it('counts by status only the changes delivered, not those handed back', async () => {
+    const { consume, dimensioned } = setup({ answers: [failing([statusEventId(REF, 2)])] });
+
+    await consume([change(REF, 1, '1'), change(REF, 2, '2')]);
+
+    expect(dimensioned('StatusChangesByStatus')).toEqual([
+      { dimensions: { status: 'RUNNING' }, value: 1 },
+    ]);
+  });
+
+  it('counts a redelivered change again', async () => {
+    const { consume, dimensioned } = setup();
+
+    await consume([change(REF, 1, '1')]);
+    await consume([change(REF, 1, '1')]);
+
+    expect(dimensioned('StatusChangesByStatus')).toEqual([
+      { dimensions: { status: 'RUNNING' }, value: 1 },
+      { dimensions: { status: 'RUNNING' }, value: 1 },
+    ]);
+  });
+
+  it("counts a status outside Huawei's form as OTHER, keeping the dimension bounded", async () => {
+    const { consume, dimensioned } = setup();
+
+    await consume([
+      changeRecord({ version: 1, status: 'paused-by-operator' }, REF, '1'),
+      changeRecord({ version: 1, status: 'X'.repeat(33) }, OTHER_REF, '2'),
+      changeRecord({ version: 1, status: 'RESTARTING' }, THIRD_REF, '3'),
+    ]);
+
+    expect(dimensioned('StatusChangesByStatus')).toEqual([
+      { dimensions: { status: 'OTHER' }, value: 2 },
+      { dimensions: { status: 'RESTARTING' }, value: 1 },
+    ]);
+  });
+
+  it('does not count health facts as status changes', async () => {
+    const { consume, dimensioned } = setup();
+
+    await consume([streamRecord('INSERT', { newImage: healthItem([healthDetail('STUCK')]) }, '1')]);
+
+    expect(dimensioned('StatusChangesByStatus')).toEqual([]);
   });
 });
