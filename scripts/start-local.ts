@@ -5,9 +5,10 @@
  * simulator for Huawei Cloud (it verifies every signature), and serverless-offline runs the real
  * handlers from serverless.yml (stage `local`): the HTTP endpoint, the scheduled poller and the
  * status-stream consumer, which a pump (scripts/dynamodb-stream-pump.ts) feeds from moto's
- * DynamoDB stream as Lambda's event source mapping would. Demo tasks change status over time;
- * each status-change event is printed as EventBridge delivers it. Ctrl-C stops everything this
- * script started.
+ * DynamoDB stream as Lambda's event source mapping would. Demo tasks change status over time,
+ * one stays in a transitional status (Stuck) and one cannot be read for a while (Unobservable,
+ * then Observable Again); every event is printed as EventBridge delivers it (scripts/local-demo.ts).
+ * Ctrl-C stops everything this script started.
  *
  * It listens on PORT (default 3000, the HTTP API) and PORT + 2 (serverless-offline's Lambda API),
  * on 127.0.0.1 only. A taken port, or anything but this service answering the readiness probe,
@@ -17,8 +18,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { ReceiveMessageCommand, DeleteMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { statusChangeEventSchema } from '../lib/status/status-event';
+import { PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import {
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+} from '@aws-sdk/client-sqs';
 import {
   HuaweiDmsSimulator,
   exampleTask,
@@ -35,6 +40,18 @@ import {
 import { startMoto, type RunningMoto } from '../test/support/moto';
 import { DynamoDbStreamPump } from './dynamodb-stream-pump';
 import {
+  DEMO_STEPS,
+  DEMO_TASKS,
+  INSTANCE_ID,
+  PROJECT_ID,
+  SHOWN_TASK,
+  STEP_MS,
+  describeEvent,
+  healthThresholds,
+  readyCalls,
+  type HealthThresholds,
+} from './local-demo';
+import {
   LOCAL_HOST,
   busyPorts,
   localPorts,
@@ -47,27 +64,13 @@ import {
 const SERVICE = 'huawei-dms-connector-status';
 const STAGE = 'local';
 const LOCAL_REGION = 'eu-west-1';
-const PROJECT_ID = '0123456789abcdef0123456789abcdef';
-const INSTANCE_ID = 'a1b2c3d4-0000-4000-8000-000000000001';
 /** Demo credentials: they exist only in moto and the simulator on this machine. */
 const DEMO_CREDENTIALS = {
   accessKeyId: 'LOCALDEMOAK000000000',
   secretAccessKey: 'local-demo-secret-key-000000000000000000',
 };
-const DEMO_TASKS = [
-  { id: '0d5e7c1a-0000-4000-8000-00000000000a', name: 'replicate-orders', status: 'RUNNING' },
-  { id: '0d5e7c1a-0000-4000-8000-00000000000b', name: 'dump-clicks-to-obs', status: 'RUNNING' },
-  { id: '0d5e7c1a-0000-4000-8000-00000000000c', name: 'mirror-audit-log', status: 'WAITING' },
-];
-/** What happens to the demo tasks, one step per STEP_MS: enough to see events within minutes. */
-const SCRIPT: readonly (readonly [taskIndex: number, status: string])[] = [
-  [2, 'RUNNING'],
-  [0, 'PAUSED'],
-  [0, 'RUNNING'],
-  [1, 'RESTARTING'],
-  [1, 'RUNNING'],
-];
-const STEP_MS = 45_000;
+/** How long the first poll's changes may take to reach the history table before Ready. */
+const HISTORY_WAIT_MS = 30_000;
 /** How often the pump looks for new stream records (Lambda polls a shard about 4 times a second). */
 const STREAM_POLL_MS = 1_000;
 
@@ -85,6 +88,7 @@ function log(message: string): void {
 async function main(): Promise<void> {
   // Before anything is started: a taken port fails here, with nothing to stop.
   const ports = localPorts(process.env);
+  const thresholds = healthThresholds(process.env);
   const busy = await busyPorts(ports);
   if (busy[0]) throw new Error(portInUseMessage(busy[0], ports));
 
@@ -116,12 +120,16 @@ async function main(): Promise<void> {
       task_name: task.name,
       status: task.status,
     });
+    if (task.fault) simulator.setTaskFault(PROJECT_ID, INSTANCE_ID, task.id, task.fault);
   });
   log(`Huawei DMS simulator on ${simulator.url} (${DEMO_TASKS.length} demo tasks)`);
 
   const resources = await createAwsResources();
   const offlineExited = new AbortController();
-  const offline = startOffline(moto, simulator, ports, resources.failureQueueUrl, offlineExited);
+  const offline = startOffline(
+    { moto, simulator, ports, thresholds, failureQueueUrl: resources.failureQueueUrl },
+    offlineExited,
+  );
   started.push({ stop: () => stopProcess(offline) });
   // Ready means our own route gave our own answer, not that something listens on the port.
   await waitUntilServing({
@@ -135,7 +143,12 @@ async function main(): Promise<void> {
   const pump = new DynamoDbStreamPump({
     client: awsClients().streams,
     streamArn: resources.streamArn,
-    consumer: (event) => invokeOffline(lambdaEndpoint, `${SERVICE}-${STAGE}-statusStream`, event),
+    consumer: (event) =>
+      invokeOffline<DynamoDBBatchResponse>(
+        lambdaEndpoint,
+        `${SERVICE}-${STAGE}-statusStream`,
+        event,
+      ).then((response) => response ?? { batchItemFailures: [] }),
     region: LOCAL_REGION,
   });
   pump.start(STREAM_POLL_MS, (error) =>
@@ -143,26 +156,60 @@ async function main(): Promise<void> {
   );
   started.push(pump);
 
-  const task = DEMO_TASKS[0]!;
-  log('');
-  log('Ready. Call the endpoint (IAM auth is not enforced locally):');
-  log(
-    `  curl -s http://${LOCAL_HOST}:${ports.http.port}/v2/${PROJECT_ID}/instances/${INSTANCE_ID}/connector/tasks/${task.id}`,
+  // The first poll now rather than at the next full minute: the history call printed below has
+  // something to answer, and the demo's clock starts here.
+  log(`(poller) Polling ${INSTANCE_ID}/* once now, then every minute…`);
+  await invokeOffline(lambdaEndpoint, `${SERVICE}-${STAGE}-scheduled`, {}).catch((error: unknown) =>
+    log(`(poller) ${error instanceof Error ? error.message : String(error)}`),
   );
+  const calls = readyCalls(`http://${LOCAL_HOST}:${ports.http.port}`);
+  await waitForHistory(calls.find((call) => call.url.includes('/history'))!.url);
+  if (stopping) return;
+
+  log('');
+  log('Ready. Call the endpoints (IAM auth is not enforced locally):');
+  for (const call of calls) log(`  ${`${call.label}:`.padEnd(36)} curl -s '${call.url}'`);
   log('Invoke a function directly (AWS CLI v2; any credentials do, none leave this machine):');
   log(
     `  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws lambda invoke --region ${LOCAL_REGION} ` +
       `--endpoint-url ${lambdaEndpoint} --function-name ${SERVICE}-${STAGE}-invoke ` +
-      `--cli-binary-format raw-in-base64-out --payload '{"instanceId":"${INSTANCE_ID}","taskId":"${task.id}"}' response.json`,
+      `--cli-binary-format raw-in-base64-out --payload '{"instanceId":"${INSTANCE_ID}","taskId":"${SHOWN_TASK.id}"}' response.json`,
   );
-  log(
-    `The poller watches ${INSTANCE_ID}/* every minute; demo statuses change every ${STEP_MS / 1000} s.`,
-  );
-  log('Status-change events appear below as EventBridge delivers them. Ctrl-C stops everything.');
+  log(describeDemo(thresholds));
+  log('Events appear below as EventBridge delivers them. Ctrl-C stops everything.');
   log('');
 
   void runScript(simulator);
   await showEvents(resources.eventsQueueUrl);
+}
+
+/** What the demo will show, and when, in the thresholds it runs with. */
+function describeDemo(thresholds: HealthThresholds): string {
+  const stuck = DEMO_TASKS.find((task) => task.status === 'RESTARTING')!;
+  const faulty = DEMO_TASKS.find((task) => task.fault)!;
+  const healedAt = DEMO_STEPS.findIndex((step) => 'heal' in step) + 1;
+  return [
+    `The poller reads every task of ${INSTANCE_ID} every minute. The demo:`,
+    `  statuses change every ${STEP_MS / 1000} s (Smart Connect Task Status Changed);`,
+    `  ${stuck.name} stays RESTARTING: reported stuck past STUCK_AFTER=${thresholds.STUCK_AFTER};`,
+    `  Huawei fails every read of ${faulty.name} for ${(healedAt * STEP_MS) / 1000} s: reported ` +
+      `unobservable after UNOBSERVABLE_AFTER=${thresholds.UNOBSERVABLE_AFTER} failed polls, then observable again.`,
+  ].join('\n');
+}
+
+/** Until the history route answers the first poll's transitions (bounded: Ready regardless). */
+async function waitForHistory(url: string): Promise<void> {
+  const until = Date.now() + HISTORY_WAIT_MS;
+  while (!stopping && Date.now() < until) {
+    const transitions = await fetch(url)
+      .then(async (response) =>
+        response.ok ? ((await response.json()) as { transitions?: unknown[] }).transitions : [],
+      )
+      .catch(() => []);
+    if (transitions && transitions.length > 0) return;
+    await delay(500);
+  }
+  if (!stopping) log('(the history has no transition yet: it fills as polls record changes)');
 }
 
 /** What serverless.yml's local stage expects to find: the names are the template's own. */
@@ -181,6 +228,29 @@ async function createAwsResources(): Promise<{
     queueName: `${SERVICE}-${STAGE}-events`,
     ruleName: 'show-status-changes',
   });
+  // The same event, delivered whole. moto builds a JSONPath parser per path of the default input
+  // (eight per event, about a second on a busy machine), which outlasts the statusStream
+  // function's 2 s bound on PutEvents: the stream would redeliver the same events forever. One
+  // path keeps delivery well inside it.
+  const { Attributes } = await clients.sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: sink.queueUrl, AttributeNames: ['QueueArn'] }),
+  );
+  await clients.eventBridge.send(
+    new PutTargetsCommand({
+      Rule: 'show-status-changes',
+      EventBusName: sink.busName,
+      Targets: [
+        {
+          Id: 'queue',
+          Arn: Attributes!.QueueArn!,
+          InputTransformer: {
+            InputPathsMap: { source: '$.source' },
+            InputTemplate: '<aws.events.event.json>',
+          },
+        },
+      ],
+    }),
+  );
   return { eventsQueueUrl: sink.queueUrl, streamArn, failureQueueUrl };
 }
 
@@ -188,17 +258,16 @@ async function createAwsResources(): Promise<{
  * Invokes a function through serverless-offline's Lambda API (what `aws lambda invoke` would
  * call); a function error becomes a rejection, so the pump does not move past the records.
  */
-async function invokeOffline(
+async function invokeOffline<T extends object>(
   endpoint: string,
   functionName: string,
-  event: DynamoDBStreamEvent,
-): Promise<DynamoDBBatchResponse> {
+  event: DynamoDBStreamEvent | Record<string, never>,
+): Promise<T | null> {
   const response = await fetch(`${endpoint}/2015-03-31/functions/${functionName}/invocations`, {
     method: 'POST',
     body: JSON.stringify(event),
   });
-  const body = (await response.json()) as
-    (DynamoDBBatchResponse & { errorType?: string; trace?: string[] }) | null;
+  const body = (await response.json()) as (T & { errorType?: string; trace?: string[] }) | null;
   if (!response.ok || response.headers.get('x-amz-function-error') || body?.errorType) {
     // serverless-offline answers every thrown error with errorType "Error"; the error's name
     // and message are the first line of `trace` (README, "Invoking functions locally").
@@ -206,16 +275,20 @@ async function invokeOffline(
       `${functionName} failed: ${body?.trace?.[0] ?? body?.errorType ?? response.status}`,
     );
   }
-  return body ?? { batchItemFailures: [] };
+  return body;
 }
 
 function startOffline(
-  moto: RunningMoto,
-  simulator: HuaweiDmsSimulator,
-  ports: LocalPorts,
-  failureQueueUrl: string,
+  run: {
+    moto: RunningMoto;
+    simulator: HuaweiDmsSimulator;
+    ports: LocalPorts;
+    thresholds: HealthThresholds;
+    failureQueueUrl: string;
+  },
   exited: AbortController,
 ): ChildProcess {
+  const { moto, simulator, ports, thresholds, failureQueueUrl } = run;
   const child = spawn(
     process.execPath,
     [
@@ -249,6 +322,7 @@ function startOffline(
         POLL_ENABLED: 'true',
         POLL_FANOUT_QUEUE_URL: `${moto.endpoint}/000000000000/poll-batches`,
         STREAM_FAILURE_QUEUE_URL: failureQueueUrl,
+        ...thresholds,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
@@ -281,6 +355,9 @@ function startOffline(
   return child;
 }
 
+/** Powertools' notice when a function (taskHistory) published no metric: noise here. */
+const EMPTY_METRICS_WARNING = 'No application metrics to publish';
+
 const HIDDEN_LOG_KEYS = new Set([
   'level',
   'message',
@@ -293,7 +370,9 @@ const HIDDEN_LOG_KEYS = new Set([
 
 /** Structured log lines become one short line; metric (EMF) lines are for CloudWatch, not people. */
 function readable(line: string): string | undefined {
-  if (!line.trim() || line.startsWith('{"_aws"')) return undefined;
+  if (!line.trim() || line.startsWith('{"_aws"') || line.startsWith(EMPTY_METRICS_WARNING)) {
+    return undefined;
+  }
   if (!line.startsWith('{')) return line;
   try {
     const entry = JSON.parse(line) as Record<string, unknown>;
@@ -307,17 +386,24 @@ function readable(line: string): string | undefined {
 }
 
 async function runScript(simulator: HuaweiDmsSimulator): Promise<void> {
-  for (const [index, status] of SCRIPT) {
+  for (const step of DEMO_STEPS) {
     await delay(STEP_MS);
     if (stopping) return;
-    const task = DEMO_TASKS[index]!;
-    simulator.setTaskStatus(PROJECT_ID, INSTANCE_ID, task.id, status);
-    log(`(simulator) ${task.name} is now ${status} at Huawei; the next poll will notice.`);
+    const task = DEMO_TASKS[step.task]!;
+    if ('heal' in step) {
+      simulator.setTaskFault(PROJECT_ID, INSTANCE_ID, task.id, undefined);
+      log(`(simulator) Huawei answers for ${task.name} again; the next poll will notice.`);
+    } else {
+      simulator.setTaskStatus(PROJECT_ID, INSTANCE_ID, task.id, step.status);
+      log(`(simulator) ${task.name} is now ${step.status} at Huawei; the next poll will notice.`);
+    }
   }
 }
 
 async function showEvents(queueUrl: string): Promise<void> {
   const { sqs } = awsClients();
+  // A redelivered stream batch publishes its events again: consumers deduplicate on eventId.
+  const shown = new Set<string>();
   while (!stopping) {
     const { Messages = [] } = await sqs
       .send(
@@ -330,12 +416,12 @@ async function showEvents(queueUrl: string): Promise<void> {
       .catch(() => ({ Messages: [] }));
     if (Messages.length === 0) continue;
     for (const message of Messages) {
-      const event = statusChangeEventSchema.safeParse(JSON.parse(message.Body ?? 'null'));
-      if (!event.success) continue;
-      const d = event.data.detail;
-      log(
-        `[event] ${d.taskName ?? d.taskId}: ${d.previousStatus ?? '(first seen)'} -> ${d.status}  eventId=${d.eventId}`,
-      );
+      const body = parseJson(message.Body);
+      const eventId = eventIdOf(body);
+      if (eventId !== undefined && shown.has(eventId)) continue;
+      if (eventId !== undefined) shown.add(eventId);
+      const line = describeEvent(body);
+      if (line) log(line);
     }
     await sqs.send(
       new DeleteMessageBatchCommand({
@@ -343,6 +429,19 @@ async function showEvents(queueUrl: string): Promise<void> {
         Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
       }),
     );
+  }
+}
+
+function eventIdOf(body: unknown): string | undefined {
+  const detail = (body as { detail?: { eventId?: unknown } } | undefined)?.detail;
+  return typeof detail?.eventId === 'string' ? detail.eventId : undefined;
+}
+
+function parseJson(text: string | undefined): unknown {
+  try {
+    return JSON.parse(text ?? 'null');
+  } catch {
+    return undefined;
   }
 }
 
@@ -388,6 +487,8 @@ function shutdown(code: number): Promise<never> {
 process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 main().catch((error: unknown) => {
+  // Ctrl-C while starting: what failed is only the stopping itself.
+  if (stopping) return;
   process.stderr.write(
     `npm start failed: ${error instanceof Error ? error.message : String(error)}\n`,
   );

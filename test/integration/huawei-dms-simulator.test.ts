@@ -553,6 +553,41 @@ describe('faults', () => {
     expect(statuses).toEqual([429, 503]);
   });
 
+  it("answers a task's own fault for that task only, until it is cleared", async () => {
+    const otherId = '2a3b4c5d-****-****-****-********';
+    simulator.putTask(PROJECT, INSTANCE, exampleTask({ id: otherId }));
+    simulator.setTaskFault(PROJECT, INSTANCE, TASK_ID, { kind: 'status', status: 403 });
+
+    const faulted = [(await get(TASK_PATH)).status, (await get(TASK_PATH)).status];
+    const other = await get(TASK_PATH.replace(TASK_ID, otherId));
+    const list = await get(`/v2/${PROJECT}/instances/${INSTANCE}/connector/tasks`);
+    simulator.setTaskFault(PROJECT, INSTANCE, TASK_ID, undefined);
+    const healed = await get(TASK_PATH);
+
+    expect(faulted).toEqual([403, 403]);
+    expect(other.status).toBe(200);
+    expect(list.status).toBe(200);
+    expect(healed.status).toBe(200);
+  });
+
+  it("applies a task's fault before queued faults, spending none of them", async () => {
+    simulator.setTaskFault(PROJECT, INSTANCE, TASK_ID, { kind: 'status', status: 403 });
+    simulator.injectFault({ kind: 'status', status: 429 });
+
+    const forTask = await get(TASK_PATH);
+    const forList = await get(`/v2/${PROJECT}/instances/${INSTANCE}/connector/tasks`);
+
+    expect(forTask.status).toBe(403);
+    expect(forList.status).toBe(429);
+  });
+
+  it("forgets a task's fault when faults are cleared", async () => {
+    simulator.setTaskFault(PROJECT, INSTANCE, TASK_ID, { kind: 'status', status: 503 });
+    simulator.clearFaults();
+
+    expect((await get(TASK_PATH)).status).toBe(200);
+  });
+
   it('does not spend a fault on a request that fails verification', async () => {
     simulator.injectFault({ kind: 'status', status: 503 });
 
@@ -666,6 +701,7 @@ describe('faults', () => {
     const fault: Fault = { kind: 'status', status: 42 };
 
     expect(() => simulator.injectFault(fault)).toThrow(RangeError);
+    expect(() => simulator.setTaskFault(PROJECT, INSTANCE, TASK_ID, fault)).toThrow(RangeError);
   });
 });
 

@@ -23,6 +23,16 @@ import {
   waitUntilServing,
   type LocalPorts,
 } from '../../scripts/local-readiness';
+import {
+  DEMO_STEPS,
+  DEMO_STUCK_AFTER,
+  DEMO_TASKS,
+  DEMO_UNOBSERVABLE_AFTER,
+  STEP_MS,
+  describeEvent,
+  healthThresholds,
+} from '../../scripts/local-demo';
+import { EVENT_SOURCE } from '../../lib/status/status-event';
 import { freePort } from '../support/moto';
 
 const ROOT = `${__dirname}/../..`;
@@ -195,10 +205,10 @@ async function within<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'
   }
 }
 
-function startNpmStart(port: number): NpmStart {
+function startNpmStart(port: number, env: Record<string, string> = {}): NpmStart {
   const child = spawn('npm', ['start'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port) },
+    env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -335,14 +345,28 @@ describe('npm start when a port is taken', () => {
   );
 });
 
+/** The URL `npm start` printed for the call labelled `label`. */
+function printedUrl(run: NpmStart, label: string): string {
+  const line = run
+    .output()
+    .split('\n')
+    .find((l) => l.trimStart().startsWith(`${label}:`));
+  const url = line && /curl -s '([^']+)'$/.exec(line)?.[1];
+  if (!url) throw new Error(`no "${label}" call printed:\n${run.output()}`);
+  return url;
+}
+
 describe('direct invoke under npm start (serverless-offline)', () => {
   let run: NpmStart | undefined;
   let ports: LocalPorts;
+  let readyAt = 0;
 
   beforeAll(async () => {
     ports = await freePortPair();
-    run = startNpmStart(ports.http.port);
+    // A stuck threshold of seconds, so one more poll shows the Stuck event.
+    run = startNpmStart(ports.http.port, { STUCK_AFTER: 'RESTARTING=2s' });
     await waitForOutput(run, /^Ready\./m, 150_000);
+    readyAt = Date.now();
   }, 160_000);
 
   afterAll(async () => {
@@ -358,14 +382,55 @@ describe('direct invoke under npm start (serverless-offline)', () => {
   }
 
   it('prints a curl that reaches this service', async () => {
-    const url = /curl -s (\S+)/.exec(run!.output())?.[1];
+    const url = printedUrl(run!, 'one task');
     expect(url).toBe(
       `http://${LOCAL_HOST}:${ports.http.port}/v2/${PROJECT_ID}/instances/${INSTANCE_ID}/connector/tasks/${DEMO_TASK_ID}`,
     );
-    const response = await fetch(url!);
+    const response = await fetch(url);
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ id: DEMO_TASK_ID, name: 'replicate-orders' });
   });
+
+  it('prints a list call that answers every demo task', async () => {
+    const url = printedUrl(run!, 'every task of the instance');
+    expect(url).toBe(
+      `http://${LOCAL_HOST}:${ports.http.port}/v2/${PROJECT_ID}/instances/${INSTANCE_ID}/connector/tasks`,
+    );
+    const response = await fetch(url);
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { tasks: { id: string }[]; total: number };
+    expect(body.tasks.map((t) => t.id).sort()).toEqual(DEMO_TASKS.map((t) => t.id).sort());
+  });
+
+  it("prints a history call that answers the first poll's transition", async () => {
+    const url = printedUrl(run!, "the task's last 5 status changes");
+    expect(url).toBe(
+      `http://${LOCAL_HOST}:${ports.http.port}/v2/${PROJECT_ID}/instances/${INSTANCE_ID}/connector/tasks/${DEMO_TASK_ID}/history?limit=5`,
+    );
+    const response = await fetch(url);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({
+      transitions: [{ sequence: 1, previousStatus: null, status: 'RUNNING' }],
+    });
+  });
+
+  it('prints Stuck and Unobservable events after a poll past their thresholds', async () => {
+    // The first poll ran before Ready; this is the second (UNOBSERVABLE_AFTER is 2 locally).
+    await delay(Math.max(0, readyAt + 2_500 - Date.now()));
+    const response = await invoke('huawei-dms-connector-status-local-scheduled', {});
+    expect(response.status).toBe(200);
+    await response.arrayBuffer();
+    await waitForOutput(
+      run!,
+      /^\[event\] Smart Connect Task Stuck: rebalance-payments has been RESTARTING since .* longer than 2s/m,
+      30_000,
+    );
+    await waitForOutput(
+      run!,
+      /^\[event\] Smart Connect Task Unobservable: export-invoices could not be read by 2 polls in a row .*UPSTREAM_UNAVAILABLE/m,
+      30_000,
+    );
+  }, 45_000);
 
   it('answers <service>-local-invoke with the observation', async () => {
     const response = await invoke('huawei-dms-connector-status-local-invoke', {
@@ -425,4 +490,113 @@ describe('direct invoke under npm start (serverless-offline)', () => {
     expect(current.output()).toMatch(/^Stopped\.$/m);
     expect(left).toEqual([]);
   }, 60_000);
+});
+
+describe('the demo npm start runs', () => {
+  const byName = (name: string) => DEMO_TASKS.findIndex((task) => task.name === name);
+  /** When step `index` happens, after ready. */
+  const stepAt = (index: number) => (index + 1) * STEP_MS;
+  const POLL_MS = 60_000;
+
+  it('has a task that stays RESTARTING until a poll past the local STUCK_AFTER has run', () => {
+    const stuck = byName('rebalance-payments');
+    expect(DEMO_TASKS[stuck]!.status).toBe('RESTARTING');
+    const changed = DEMO_STEPS.findIndex((step) => step.task === stuck);
+    // Seen at the first poll (at ready); reported by the first poll at least 2m later.
+    expect(stepAt(changed)).toBeGreaterThanOrEqual(2 * 60_000 + POLL_MS);
+    expect(DEMO_STUCK_AFTER).toMatch(/^RESTARTING=2m\b/);
+  });
+
+  it('has a task that fails until UNOBSERVABLE_AFTER polls have run, then is healed', () => {
+    const faulty = byName('export-invoices');
+    expect(DEMO_TASKS[faulty]!.fault).toBeDefined();
+    const healed = DEMO_STEPS.findIndex((step) => step.task === faulty && 'heal' in step);
+    expect(healed).toBeGreaterThanOrEqual(0);
+    expect(stepAt(healed)).toBeGreaterThan((Number(DEMO_UNOBSERVABLE_AFTER) - 1) * POLL_MS);
+  });
+
+  it('restarts another task for less than STUCK_AFTER: a status change, no Stuck event', () => {
+    const task = byName('dump-clicks-to-obs');
+    const restart = DEMO_STEPS.findIndex(
+      (s) => s.task === task && 'status' in s && s.status === 'RESTARTING',
+    );
+    const back = DEMO_STEPS.findIndex((s, i) => i > restart && s.task === task);
+    expect(restart).toBeGreaterThanOrEqual(0);
+    expect(stepAt(back) - stepAt(restart)).toBeLessThan(2 * 60_000 - POLL_MS);
+  });
+
+  it('runs with the demo thresholds unless the environment sets others', () => {
+    expect(healthThresholds({})).toEqual({
+      STUCK_AFTER: DEMO_STUCK_AFTER,
+      UNOBSERVABLE_AFTER: DEMO_UNOBSERVABLE_AFTER,
+    });
+    expect(healthThresholds({ STUCK_AFTER: 'RESTARTING=5s', UNOBSERVABLE_AFTER: '4' })).toEqual({
+      STUCK_AFTER: 'RESTARTING=5s',
+      UNOBSERVABLE_AFTER: '4',
+    });
+  });
+
+  it('refuses thresholds the poller would refuse, naming the variable', () => {
+    expect(() => healthThresholds({ STUCK_AFTER: 'RESTARTING=soon' })).toThrow(/STUCK_AFTER/);
+    expect(() => healthThresholds({ UNOBSERVABLE_AFTER: '0' })).toThrow(/UNOBSERVABLE_AFTER/);
+  });
+
+  const about = {
+    projectId: PROJECT_ID,
+    instanceId: INSTANCE_ID,
+    observedAt: '2026-12-02T04:33:00.000Z',
+    eventId: '6c0d8c69-7764-5015-b71d-20735ea3349b',
+  };
+  const event = (detailType: string, detail: object) => ({
+    source: EVENT_SOURCE,
+    'detail-type': detailType,
+    detail,
+  });
+
+  it.each([
+    {
+      detailType: 'Smart Connect Task Stuck',
+      detail: {
+        ...about,
+        taskId: DEMO_TASKS[3]!.id,
+        condition: 'STUCK',
+        status: 'RESTARTING',
+        statusSince: '2026-12-02T04:30:00.000Z',
+        stuckAfterMs: 120_000,
+      },
+      line: 'Smart Connect Task Stuck: rebalance-payments has been RESTARTING since 04:30:00 UTC, longer than 2m (STUCK_AFTER)',
+    },
+    {
+      detailType: 'Smart Connect Task Unobservable',
+      detail: {
+        ...about,
+        taskId: DEMO_TASKS[4]!.id,
+        condition: 'UNOBSERVABLE',
+        since: '2026-12-02T04:31:00.000Z',
+        failedPolls: 2,
+        lastErrorCode: 'UPSTREAM_UNAVAILABLE',
+      },
+      line: 'Smart Connect Task Unobservable: export-invoices could not be read by 2 polls in a row since 04:31:00 UTC (last: UPSTREAM_UNAVAILABLE)',
+    },
+    {
+      detailType: 'Smart Connect Task Observable Again',
+      detail: {
+        ...about,
+        taskId: DEMO_TASKS[4]!.id,
+        condition: 'OBSERVABLE_AGAIN',
+        unobservableSince: '2026-12-02T04:31:00.000Z',
+      },
+      line: 'Smart Connect Task Observable Again: export-invoices was read again (unobservable since 04:31:00 UTC)',
+    },
+  ])('prints "$detailType" in one readable line', ({ detailType, detail, line }) => {
+    expect(describeEvent(event(detailType, detail))).toBe(
+      `[event] ${line}  eventId=${about.eventId}`,
+    );
+  });
+
+  it('prints an event of a detail type it does not know as it came, and ignores other sources', () => {
+    expect(describeEvent(event('Something New', { a: 1 }))).toBe('[event] Something New: {"a":1}');
+    expect(describeEvent({ source: 'other', 'detail-type': 'x', detail: {} })).toBeUndefined();
+    expect(describeEvent(undefined)).toBeUndefined();
+  });
 });

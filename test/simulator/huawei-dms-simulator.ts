@@ -134,6 +134,8 @@ export class HuaweiDmsSimulator {
   private readonly instances = new Map<string, Tasks>();
   private readonly faultQueue: { fault: Fault; remaining: number }[] = [];
   private persistentFault: Fault | undefined;
+  /** Persistent faults of single tasks, by `instanceKey/taskId`. */
+  private readonly taskFaults = new Map<string, Fault>();
   private recorded: RecordedRequest[] = [];
   private readonly sockets = new Set<Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -224,10 +226,27 @@ export class HuaweiDmsSimulator {
     this.persistentFault = fault && validFault(fault);
   }
 
-  /** Drops queued and persistent faults, for a clean slate between tests. */
+  /**
+   * A fault answering every request for one task (ShowConnectorTask) until it is set to
+   * undefined; the task list and other tasks are served as usual. It comes before the faults of
+   * injectFault and setFault, and spends none of them.
+   */
+  setTaskFault(
+    projectId: string,
+    instanceId: string,
+    taskId: string,
+    fault: Fault | undefined,
+  ): void {
+    const key = `${instanceKey(projectId, instanceId)}/${taskId}`;
+    if (fault) this.taskFaults.set(key, validFault(fault));
+    else this.taskFaults.delete(key);
+  }
+
+  /** Drops queued, persistent and per-task faults, for a clean slate between tests. */
   clearFaults(): void {
     this.faultQueue.length = 0;
     this.persistentFault = undefined;
+    this.taskFaults.clear();
   }
 
   stop(): Promise<void> {
@@ -312,7 +331,7 @@ export class HuaweiDmsSimulator {
       return;
     }
 
-    const fault = this.nextFault();
+    const fault = this.taskFault(segments) ?? this.nextFault();
     if (fault) {
       record.outcome = 'fault';
       this.applyFault(fault, call, req, res, record, verdict.credential);
@@ -321,6 +340,14 @@ export class HuaweiDmsSimulator {
     const answer = this.route(call);
     record.status = answer.status;
     this.after(this.latencyMs, () => sendJson(res, answer.status, answer.body));
+  }
+
+  private taskFault(segments: string[]): Fault | undefined {
+    const target = matchTaskRoute(segments);
+    if (target?.taskId === undefined || this.taskFaults.size === 0) return undefined;
+    return this.taskFaults.get(
+      `${instanceKey(target.projectId, target.instanceId)}/${target.taskId}`,
+    );
   }
 
   private nextFault(): Fault | undefined {
