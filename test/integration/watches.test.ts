@@ -73,7 +73,7 @@ describe('a stored project watch', () => {
     }
 
     await harness.watches('PUT', { project_id: PROJECT_ID });
-    const summary = await harness.poll('');
+    const summary = await harness.poll('', { remainingMs: 30_000 });
 
     expect(summary).toMatchObject({ watched: 2, checked: 2, failed: 0 });
     expect(observedTaskIds(harness)).toEqual([TASK_ID, OTHER_TASK].sort());
