@@ -31,11 +31,7 @@ type PathParameters = Readonly<Record<string, string | undefined>> | undefined;
  */
 function parsePath<
   S extends typeof projectPathSchema | typeof instancePathSchema | typeof taskPathSchema,
->(
-  schema: S,
-  pathParameters: PathParameters,
-  servedProjects: ReadonlySet<string>,
-): z.infer<S> {
+>(schema: S, pathParameters: PathParameters, servedProjects: ReadonlySet<string>): z.infer<S> {
   const parsed = schema.safeParse(pathParameters ?? {});
   if (!parsed.success) {
     throw new InvalidRequestError(

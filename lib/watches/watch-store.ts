@@ -138,7 +138,7 @@ export class DynamoDbWatchStore implements WatchStore {
 }
 
 function toItem(entry: WatchEntry, createdAt: string): Record<string, AttributeValue> {
-  const ids =
+  const ids: Record<string, string> =
     entry.kind === 'task'
       ? {
           projectId: entry.ref.projectId,
@@ -148,11 +148,10 @@ function toItem(entry: WatchEntry, createdAt: string): Record<string, AttributeV
       : entry.kind === 'instance'
         ? { projectId: entry.projectId, instanceId: entry.instanceId }
         : { projectId: entry.projectId };
-  return {
-    pk: { S: watchKey(entry) },
-    ...Object.fromEntries(Object.entries(ids).map(([name, value]) => [name, { S: value }])),
-    createdAt: { S: createdAt },
-  };
+  const item: Record<string, AttributeValue> = { pk: { S: watchKey(entry) } };
+  for (const [name, value] of Object.entries(ids)) item[name] = { S: value };
+  item.createdAt = { S: createdAt };
+  return item;
 }
 
 function fromItem(item: Record<string, AttributeValue>): StoredWatch {

@@ -673,8 +673,7 @@ function matchTaskRoute(
 /** `/v2/{project}/instances` (ListInstances), on decoded segments: the project id. */
 function matchInstanceListRoute(segments: string[]): string | undefined {
   const [root, version, projectId, instances, ...rest] = segments;
-  const matches =
-    root === '' && version === 'v2' && instances === 'instances' && rest.length === 0;
+  const matches = root === '' && version === 'v2' && instances === 'instances' && rest.length === 0;
   return matches && projectId ? projectId : undefined;
 }
 
