@@ -9,6 +9,7 @@ export const ERROR_CODES = {
   TASK_NOT_FOUND: 404,
   INSTANCE_NOT_FOUND: 404,
   TASK_NOT_OBSERVED: 404,
+  WATCH_NOT_FOUND: 404,
   OBSERVATION_IN_PROGRESS: 409,
   CONFIGURATION_ERROR: 500,
   CLOCK_SKEW: 500,
@@ -88,6 +89,14 @@ export class TaskNotObservedError extends ServiceError {
   override readonly name = 'TaskNotObservedError';
   constructor() {
     super('This service has never observed the Smart Connect task.', 'TASK_NOT_OBSERVED');
+  }
+}
+
+/** No stored watch has this key (a WATCHED_TASKS entry is not a stored watch). */
+export class WatchNotFoundError extends ServiceError {
+  override readonly name = 'WatchNotFoundError';
+  constructor() {
+    super('No stored watch has this key.', 'WATCH_NOT_FOUND');
   }
 }
 

@@ -5,7 +5,15 @@ import { ERROR_CODES, type ErrorCode } from '../errors';
 import { taskResponseSchema } from './get-task';
 import { connectorTaskListSchema } from './list-tasks';
 import { TASK_HISTORY_ROUTE, historyQuerySchema, taskHistorySchema } from './task-history';
-import { instancePathSchema, taskPathSchema } from './path-parameters';
+import { instancePathSchema, projectPathSchema, taskPathSchema } from './path-parameters';
+import {
+  INSTANCE_WATCH_ROUTE,
+  PROJECT_WATCH_ROUTE,
+  TASK_WATCH_ROUTE,
+  WATCHES_ROUTE,
+  watchListSchema,
+  watchSchema,
+} from './watch-routes';
 import { RESPONSE_HEADERS, problemSchema } from './problem';
 
 /*
@@ -36,6 +44,8 @@ const CODE_MEANINGS: Record<HttpErrorCode, string> = {
   INSTANCE_NOT_FOUND: 'Huawei Cloud reports no such Kafka instance in the project.',
   TASK_NOT_OBSERVED:
     'This service has no record of the task: it was never observed through this deployment. Nothing was sent to Huawei Cloud.',
+  WATCH_NOT_FOUND:
+    'No stored watch has this key: it was never put, or was deleted already. A `WATCHED_TASKS` entry is not a stored watch and cannot be deleted here.',
   CONFIGURATION_ERROR:
     'The deployment is misconfigured (an environment variable, or the Huawei Cloud credentials secret); an operator has to fix it.',
   CLOCK_SKEW:
@@ -97,11 +107,41 @@ const LIST_WORDING: RouteWording = {
 
 /** The codes each route can answer with: a code its handler cannot produce is not offered. */
 const GET_TASK_CODES = (Object.keys(ERROR_CODES) as ErrorCode[]).filter(
-  (code) => code !== 'TASK_LIST_TOO_LARGE' && code !== 'TASK_NOT_OBSERVED',
+  (code) =>
+    code !== 'TASK_LIST_TOO_LARGE' && code !== 'TASK_NOT_OBSERVED' && code !== 'WATCH_NOT_FOUND',
 );
 const LIST_TASKS_CODES = (Object.keys(ERROR_CODES) as ErrorCode[]).filter(
-  (code) => code !== 'TASK_NOT_FOUND' && code !== 'TASK_NOT_OBSERVED',
+  (code) => code !== 'TASK_NOT_FOUND' && code !== 'TASK_NOT_OBSERVED' && code !== 'WATCH_NOT_FOUND',
 );
+/** The watch routes read and write the watches table only: no Huawei code can come out of them. */
+const LIST_WATCHES_CODES: ErrorCode[] = [
+  'CONFIGURATION_ERROR',
+  'INTERNAL_ERROR',
+  'DEPENDENCY_UNAVAILABLE',
+];
+const PUT_WATCH_CODES: ErrorCode[] = [
+  'INVALID_REQUEST',
+  'PROJECT_NOT_SERVED',
+  ...LIST_WATCHES_CODES,
+];
+const DELETE_WATCH_CODES: ErrorCode[] = [...PUT_WATCH_CODES, 'WATCH_NOT_FOUND'];
+
+const WATCH_WORDING: RouteWording = {
+  meanings: {
+    INVALID_REQUEST:
+      'A path parameter is malformed; `invalidFields` names each one. Nothing was stored, and the same request cannot succeed.',
+    PROJECT_NOT_SERVED:
+      'The project is not one this deployment serves (`HUAWEICLOUD_PROJECT_ID`): its poller could not watch it. Nothing was stored.',
+    CONFIGURATION_ERROR:
+      'The deployment is misconfigured (`WATCHES_TABLE_NAME`, `WATCHED_TASKS`, or the watches table does not exist); an operator has to fix it.',
+    DEPENDENCY_UNAVAILABLE: 'DynamoDB failed in a way a later request may not.',
+  },
+  statusSummaries: {
+    403: 'The project is not served by this deployment.',
+    404: 'No stored watch has this key.',
+    503: 'Temporarily unavailable; try again later.',
+  },
+};
 /** The history route reads this service's tables only: no Huawei code can come out of it. */
 const TASK_HISTORY_CODES: ErrorCode[] = [
   'INVALID_REQUEST',
@@ -187,6 +227,8 @@ const COMPONENT_SCHEMAS: Record<string, z.ZodType> = {
   ObservedConnectorTask: taskResponseSchema,
   TaskHistory: taskHistorySchema,
   ConnectorTaskList: connectorTaskListSchema,
+  Watch: watchSchema,
+  WatchList: watchListSchema,
   Problem: problemSchema,
 };
 
@@ -212,7 +254,11 @@ function componentSchemas(): Record<string, unknown> {
 }
 
 function parameters(
-  schema: typeof instancePathSchema | typeof taskPathSchema | typeof historyQuerySchema,
+  schema:
+    | typeof projectPathSchema
+    | typeof instancePathSchema
+    | typeof taskPathSchema
+    | typeof historyQuerySchema,
   where: 'path' | 'query',
 ): unknown[] {
   const { properties = {}, required = [] } = z.toJSONSchema(schema, {
@@ -270,6 +316,52 @@ function errorResponses(
   );
 }
 
+/** PUT and DELETE of one kind of watch: the same contract at three depths of the path. */
+function watchOperations(
+  what: string,
+  scope: string,
+  pathSchema: typeof projectPathSchema | typeof instancePathSchema | typeof taskPathSchema,
+): Record<string, unknown> {
+  const watchResponse = (description: string) => ({
+    description,
+    headers: fixedHeaderRefs(),
+    content: { 'application/json': { schema: schemaRef('Watch') } },
+  });
+  return {
+    put: {
+      operationId: `put${scope}Watch`,
+      tags: ['Watches'],
+      summary: `Watch ${what}`,
+      description: [
+        `Stores a watch of ${what}: the scheduled poller observes it from its next poll on, with no redeploy. Idempotent: putting a stored watch again changes nothing and answers it with 200. Nothing is sent to Huawei Cloud.`,
+        '',
+        GATEWAY_ANSWERS,
+      ].join('\n'),
+      parameters: parameters(pathSchema, 'path'),
+      responses: {
+        '200': watchResponse('The watch was stored already; it is answered as it is stored.'),
+        '201': watchResponse('The watch is stored now.'),
+        ...errorResponses(PUT_WATCH_CODES, WATCH_WORDING),
+      },
+    },
+    delete: {
+      operationId: `delete${scope}Watch`,
+      tags: ['Watches'],
+      summary: `Stop watching ${what}`,
+      description: [
+        `Deletes the stored watch of ${what}: the next poll no longer observes it through this watch (it still does when another watch or \`WATCHED_TASKS\` covers it). Nothing is sent to Huawei Cloud.`,
+        '',
+        GATEWAY_ANSWERS,
+      ].join('\n'),
+      parameters: parameters(pathSchema, 'path'),
+      responses: {
+        '204': { description: 'The watch is deleted.', headers: fixedHeaderRefs() },
+        ...errorResponses(DELETE_WATCH_CODES, WATCH_WORDING),
+      },
+    },
+  };
+}
+
 const GATEWAY_ANSWERS =
   'API Gateway answers some requests itself, before this operation runs, with `{"message": ...}` JSON rather than problem details: 403 when the request is not SigV4-signed or may not be invoked, 429 when the stage’s throttling limit is exceeded, and 5xx when the function cannot answer.';
 
@@ -297,7 +389,14 @@ export function openApiDocument(): Record<string, unknown> {
       },
     ],
     security: [{ sigv4: [] }],
-    tags: [{ name: 'Connector tasks', description: 'Smart Connect tasks of DMS for Kafka.' }],
+    tags: [
+      { name: 'Connector tasks', description: 'Smart Connect tasks of DMS for Kafka.' },
+      {
+        name: 'Watches',
+        description:
+          'What the scheduled poller watches: `WATCHED_TASKS` (read-only) and the watches stored through these routes.',
+      },
+    ],
     paths: {
       [GET_TASK_ROUTE]: {
         get: {
@@ -365,6 +464,37 @@ export function openApiDocument(): Record<string, unknown> {
           },
         },
       },
+      [WATCHES_ROUTE]: {
+        get: {
+          operationId: 'listWatches',
+          tags: ['Watches'],
+          summary: 'List every watch',
+          description: [
+            'Answers everything the scheduled poller watches: the `WATCHED_TASKS` entries of the deployment (read-only) and every stored watch. Nothing is sent to Huawei Cloud.',
+            '',
+            GATEWAY_ANSWERS,
+          ].join('\n'),
+          responses: {
+            '200': {
+              description: 'Every watch.',
+              headers: fixedHeaderRefs(),
+              content: { 'application/json': { schema: schemaRef('WatchList') } },
+            },
+            ...errorResponses(LIST_WATCHES_CODES, WATCH_WORDING),
+          },
+        },
+      },
+      [PROJECT_WATCH_ROUTE]: watchOperations(
+        'every Kafka instance of a project (instances discovered at each poll)',
+        'Project',
+        projectPathSchema,
+      ),
+      [INSTANCE_WATCH_ROUTE]: watchOperations(
+        'every Smart Connect task of a Kafka instance (tasks discovered at each poll)',
+        'Instance',
+        instancePathSchema,
+      ),
+      [TASK_WATCH_ROUTE]: watchOperations('one Smart Connect task', 'Task', taskPathSchema),
     },
     components: {
       schemas: componentSchemas(),

@@ -8,9 +8,13 @@ import {
   type TaskRef,
 } from '../task-ref';
 
-/** The list route's path parameters; the OpenAPI document's parameters are generated from this. */
-export const instancePathSchema = z.object({
+/** A whole-project watch's path parameters. */
+export const projectPathSchema = z.object({
   project_id: projectIdSchema.describe('Huawei Cloud project ID (32 lowercase hex characters).'),
+});
+
+/** The list route's path parameters; the OpenAPI document's parameters are generated from this. */
+export const instancePathSchema = projectPathSchema.extend({
   instance_id: instanceIdSchema.describe('DMS for Kafka instance ID (a lowercase UUID).'),
 });
 
@@ -25,11 +29,9 @@ type PathParameters = Readonly<Record<string, string | undefined>> | undefined;
  * Validates a route's path parameters before anything is sent upstream: malformed is 400 naming
  * each field, a project this deployment does not serve is 403.
  */
-function parsePath<S extends typeof instancePathSchema | typeof taskPathSchema>(
-  schema: S,
-  pathParameters: PathParameters,
-  servedProjects: ReadonlySet<string>,
-): z.infer<S> {
+function parsePath<
+  S extends typeof projectPathSchema | typeof instancePathSchema | typeof taskPathSchema,
+>(schema: S, pathParameters: PathParameters, servedProjects: ReadonlySet<string>): z.infer<S> {
   const parsed = schema.safeParse(pathParameters ?? {});
   if (!parsed.success) {
     throw new InvalidRequestError(
@@ -58,4 +60,11 @@ export function instanceRefFromPath(
 ): InstanceRef {
   const path = parsePath(instancePathSchema, pathParameters, servedProjects);
   return { projectId: path.project_id, instanceId: path.instance_id };
+}
+
+export function projectIdFromPath(
+  pathParameters: PathParameters,
+  servedProjects: ReadonlySet<string>,
+): string {
+  return parsePath(projectPathSchema, pathParameters, servedProjects).project_id;
 }

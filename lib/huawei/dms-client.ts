@@ -112,6 +112,20 @@ export class DmsClient {
     );
   }
 
+  /** ListInstances of the Kafka engine (`engine` is required by the API). */
+  listInstances(
+    projectId: string,
+    page: { offset: number; limit: number },
+    call: CallOptions,
+  ): Promise<UpstreamResponse> {
+    return this.get(
+      projectId,
+      ['v2', projectId, 'instances'],
+      { engine: 'kafka', offset: String(page.offset), limit: String(page.limit) },
+      call,
+    );
+  }
+
   private async get(
     projectId: string,
     segments: readonly string[],

@@ -9,6 +9,8 @@ import { METRIC } from '../metrics';
 import { upstreamDeadline } from '../deadline';
 import { taskKey, type TaskRef } from '../task-ref';
 import { mapSettled } from '../concurrency';
+import { DynamoDbWatchStore, type WatchReader } from '../watches/watch-store';
+import { discoverProjectInstances } from './discover-instances';
 import { discoverInstanceTasks } from './discover-tasks';
 import { enqueuePollBatches } from './fan-out';
 import {
@@ -19,9 +21,11 @@ import {
   type PollFailure,
   type PollSummary,
 } from './poll-tasks';
-import type { PollConfig } from './watch-list';
+import { watchKey, type PollConfig, type WatchEntry } from './watch-list';
 
 export interface ScheduledPollSummary extends PollSummary {
+  /** Tasks this poll watched: WATCHED_TASKS and the stored watches, expanded and deduplicated. */
+  readonly watched: number;
   /** Tasks found through whole-instance entries (including removed ones being confirmed). */
   readonly discovered: number;
   /** Worker messages enqueued instead of polling inline (large watch lists). */
@@ -36,7 +40,10 @@ export type ScheduledPollHandler = middy.MiddyfiedHandler<
 >;
 
 /**
- * Run by an EventBridge schedule: expands whole-instance entries through the list API, then
+ * Run by an EventBridge schedule: reads the stored watches (so a change made through the watch
+ * routes takes effect at the next poll, without a redeploy), joins them to WATCHED_TASKS,
+ * expands whole-project entries through ListInstances and whole-instance entries through the
+ * list API, then
  * polls the tasks inline, or fans them out to the worker queue when there are too many for one
  * invocation. Returns (and logs) a summary.
  */
@@ -44,6 +51,7 @@ export function createScheduledPollHandler(
   container: Container,
   pollConfig: PollConfig,
   sqs?: SQSClient,
+  watches: WatchReader = new DynamoDbWatchStore(container.dynamoDb, pollConfig.watchesTableName),
 ): ScheduledPollHandler {
   const { config, clock, logger, metrics } = container;
   return lambdaHandler<unknown, ScheduledPollSummary>(container)
@@ -51,7 +59,15 @@ export function createScheduledPollHandler(
     .handler(async (_event, context, { signal }) => {
       const deadline = upstreamDeadline(clock, context, config.upstream.defaultDeadlineMs);
       const call = { deadline, signal };
-      const { refs, discovered, failures } = await expandWatchList(container, pollConfig, call);
+      // Unreadable stored watches fail the poll: polling only part of the list would look
+      // complete, and the missing PollCompleted metric is what raises the alarm.
+      const entries = watchedEntries(pollConfig.watchList, await watches.list(), config);
+      const { refs, discovered, failures } = await expandWatchList(
+        container,
+        entries,
+        pollConfig.concurrency,
+        call,
+      );
 
       let summary: ScheduledPollSummary;
       if (pollConfig.fanOut && sqs && refs.length > pollConfig.fanOut.batchSize) {
@@ -61,7 +77,12 @@ export function createScheduledPollHandler(
           refs,
           pollConfig.fanOut.batchSize,
         );
-        summary = { ...emptySummary(failures), discovered, enqueuedBatches };
+        summary = {
+          ...emptySummary(failures),
+          watched: refs.length,
+          discovered,
+          enqueuedBatches,
+        };
       } else {
         // Nothing to redeliver here: an infrastructure failure waits for the next poll.
         const { summary: polled } = await pollTasks(refs, container, {
@@ -73,32 +94,67 @@ export function createScheduledPollHandler(
           ...polled,
           failed: polled.failed + failures.length,
           failures: [...failures, ...polled.failures].slice(0, REPORTED_FAILURES),
+          watched: refs.length,
           discovered,
           enqueuedBatches: 0,
         };
       }
       logger.info('Poll finished', { ...summary });
       recordPollMetrics(metrics, summary);
+      metrics.addMetric('PollTasksWatched', MetricUnit.Count, summary.watched);
       // The "poller has stopped succeeding" alarm fires when this is missing for two periods.
       metrics.addMetric(METRIC.PollCompleted, MetricUnit.Count, 1);
       return summary;
     });
 }
 
+/**
+ * WATCHED_TASKS ∪ the stored watches, each key once. A stored watch of a project no longer in
+ * HUAWEICLOUD_PROJECT_ID is left out: this deployment may not call Huawei for it.
+ */
+function watchedEntries(
+  configured: readonly WatchEntry[],
+  stored: readonly { entry: WatchEntry }[],
+  config: Container['config'],
+): WatchEntry[] {
+  const entries = new Map(configured.map((entry) => [watchKey(entry), entry]));
+  for (const { entry } of stored) {
+    const projectId = entry.kind === 'task' ? entry.ref.projectId : entry.projectId;
+    if (config.huawei.projectIds.has(projectId)) entries.set(watchKey(entry), entry);
+  }
+  return [...entries.values()];
+}
+
 async function expandWatchList(
   container: Container,
-  pollConfig: PollConfig,
+  watchList: readonly WatchEntry[],
+  concurrency: number,
   call: { deadline: number; signal?: AbortSignal },
 ): Promise<{ refs: TaskRef[]; discovered: number; failures: PollFailure[] }> {
   const refs = new Map<string, TaskRef>();
-  for (const entry of pollConfig.watchList) {
+  const instanceEntries = new Map<string, { projectId: string; instanceId: string }>();
+  for (const entry of watchList) {
     if (entry.kind === 'task') refs.set(taskKey(entry.ref), entry.ref);
+    if (entry.kind === 'instance') instanceEntries.set(watchKey(entry), entry);
   }
-  const instances = pollConfig.watchList.filter((entry) => entry.kind === 'instance');
-  const discoveries = await mapSettled(instances, pollConfig.concurrency, (instance) =>
+  const failures: PollFailure[] = [];
+  const projects = watchList.filter((entry) => entry.kind === 'project');
+  const listings = await mapSettled(projects, concurrency, (project) =>
+    discoverProjectInstances(project.projectId, container.dms, call),
+  );
+  listings.forEach((result, index) => {
+    if (!result.ok) {
+      failures.push(pollFailure(`${projects[index]!.projectId}/*`, result.error));
+      return;
+    }
+    for (const instance of result.value) {
+      instanceEntries.set(watchKey({ kind: 'instance', ...instance }), instance);
+    }
+  });
+  const instances = [...instanceEntries.values()];
+  const discoveries = await mapSettled(instances, concurrency, (instance) =>
     discoverInstanceTasks(instance, container, call),
   );
-  const failures: PollFailure[] = [];
   let discovered = 0;
   discoveries.forEach((result, index) => {
     if (result.ok) {

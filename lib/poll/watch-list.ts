@@ -5,29 +5,42 @@ import { describeIssues, type Environment } from '../config';
 import { ConfigurationError } from '../errors';
 import { instanceRefSchema, taskKey, taskRefSchema, type TaskRef } from '../task-ref';
 
-/** One entry of WATCHED_TASKS: a task, or a whole instance whose tasks are discovered. */
+/**
+ * One watch: a task, a whole instance whose tasks are discovered, or a whole project whose
+ * instances are discovered (stored watches only; WATCHED_TASKS names tasks and instances).
+ */
 export type WatchEntry =
   | { readonly kind: 'task'; readonly ref: TaskRef }
-  | { readonly kind: 'instance'; readonly projectId: string; readonly instanceId: string };
+  | { readonly kind: 'instance'; readonly projectId: string; readonly instanceId: string }
+  | { readonly kind: 'project'; readonly projectId: string };
+
+/** One key per entry, the same for WATCHED_TASKS and stored watches, so the union dedupes. */
+export function watchKey(entry: WatchEntry): string {
+  if (entry.kind === 'task') return taskKey(entry.ref);
+  if (entry.kind === 'instance') return `${entry.projectId}/${entry.instanceId}/*`;
+  return `${entry.projectId}/*`;
+}
 
 export const WATCH_LIST_FORMAT =
   'entries separated by commas or whitespace, each "[projectId/]instanceId/taskId" or "[projectId/]instanceId/*"';
 
 /**
  * Parses WATCHED_TASKS. The project may be left out when the deployment serves exactly one.
- * Every entry must name a served project, and there must be one. Duplicates are dropped, order
- * kept.
+ * Every entry must name a served project. An empty value is no entry (the stored watches are the
+ * whole list); separators with no entry (",,,") are a malformed list. Duplicates are dropped,
+ * order kept.
  */
 export function parseWatchList(
   value: string,
   served: { projectIds: ReadonlySet<string>; defaultProjectId: string | undefined },
 ): WatchEntry[] {
   const entries = new Map<string, WatchEntry>();
+  if (value.trim() === '') return [];
   const tokens = value.split(/[\s,]+/).filter((token) => token.length > 0);
   if (tokens.length === 0) {
-    // Polling nothing would "complete" every run and keep the poller-stopped alarm quiet.
+    // Someone meant to list entries and wrote none: likely a broken template, not "none".
     throw new ConfigurationError(
-      `WATCHED_TASKS lists no entry: it must hold ${WATCH_LIST_FORMAT}.`,
+      `WATCHED_TASKS lists no entry: it must be empty or hold ${WATCH_LIST_FORMAT}.`,
     );
   }
   tokens.forEach((token, index) => {
@@ -47,16 +60,18 @@ export function parseWatchList(
     if (!served.projectIds.has(entry.kind === 'task' ? entry.ref.projectId : entry.projectId)) {
       throw new ConfigurationError(`${where} names a project not in HUAWEICLOUD_PROJECT_ID.`);
     }
-    entries.set(
-      entry.kind === 'task' ? taskKey(entry.ref) : `${entry.projectId}/${entry.instanceId}/*`,
-      entry,
-    );
+    entries.set(watchKey(entry), entry);
   });
   return [...entries.values()];
 }
 
 const pollEnvironmentSchema = z.object({
-  WATCHED_TASKS: z.string().trim().min(1, `is required: ${WATCH_LIST_FORMAT}`),
+  /** Optional: the stored watches (WATCHES_TABLE_NAME) may be the whole watch list. */
+  WATCHED_TASKS: z.string().default(''),
+  WATCHES_TABLE_NAME: z
+    .string('is required (DynamoDB table name)')
+    .trim()
+    .min(3, 'is required (DynamoDB table name)'),
   POLL_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
   /** Set to fan a large watch list out to worker invocations through this SQS queue. */
   POLL_FANOUT_QUEUE_URL: z.url({ protocol: /^https?$/ }).optional(),
@@ -65,7 +80,9 @@ const pollEnvironmentSchema = z.object({
 });
 
 export interface PollConfig {
+  /** WATCHED_TASKS, fixed for the deployment; the stored watches are read at each poll. */
   readonly watchList: readonly WatchEntry[];
+  readonly watchesTableName: string;
   readonly concurrency: number;
   readonly health: HealthPolicy;
   readonly fanOut: { readonly queueUrl: string; readonly batchSize: number } | undefined;
@@ -81,6 +98,7 @@ export function loadPollConfig(
   }
   return {
     watchList: parseWatchList(parsed.data.WATCHED_TASKS, served),
+    watchesTableName: parsed.data.WATCHES_TABLE_NAME,
     concurrency: parsed.data.POLL_CONCURRENCY,
     health: loadHealthPolicy(env),
     fanOut: parsed.data.POLL_FANOUT_QUEUE_URL

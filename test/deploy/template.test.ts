@@ -37,10 +37,14 @@ const FUNCTIONS = [
   'InvokeLambdaFunction',
   'StatusStreamLambdaFunction',
   'TaskHistoryLambdaFunction',
+  'WatchesLambdaFunction',
 ];
 /** Those that observe tasks at Huawei (and so read the credentials secret). */
 const OBSERVERS = FUNCTIONS.filter(
-  (id) => id !== 'StatusStreamLambdaFunction' && id !== 'TaskHistoryLambdaFunction',
+  (id) =>
+    id !== 'StatusStreamLambdaFunction' &&
+    id !== 'TaskHistoryLambdaFunction' &&
+    id !== 'WatchesLambdaFunction',
 );
 const STREAM_MAPPING = 'StatusStreamEventSourceMappingDynamodbStatusTable';
 
@@ -306,7 +310,7 @@ it('the stream consumer is told nothing about Huawei or the table, and may not r
   expect(readsSecret).toBe(false);
 });
 
-it('both tables have point-in-time recovery and on-demand billing', () => {
+it('every table has point-in-time recovery and on-demand billing', () => {
   const tables = resourcesOfType(template, 'AWS::DynamoDB::Table').map(([id, table]) => ({
     id,
     billing: property(table, 'BillingMode'),
@@ -314,7 +318,7 @@ it('both tables have point-in-time recovery and on-demand billing', () => {
   }));
 
   expect(tables).toEqual(
-    ['StatusTable', 'StatusHistoryTable'].map((id) => ({
+    ['StatusTable', 'StatusHistoryTable', 'WatchesTable'].map((id) => ({
       id,
       billing: 'PAY_PER_REQUEST',
       pitr: { PointInTimeRecoveryEnabled: true },
@@ -353,6 +357,61 @@ it('the history route reads the history and the status item only, and is told no
   expect(
     Object.keys(environment).filter((name) => /^(HUAWEICLOUD_(?!PROJECT_ID))/.test(name)),
   ).toEqual([]);
+});
+
+it('the watch routes read and write the watches table only, and are told nothing about Huawei', () => {
+  const environment = environmentOf(template.Resources.WatchesLambdaFunction!);
+  const dynamoDb = roleStatements(roleOf('WatchesLambdaFunction')).filter(({ statement }) =>
+    asList(statement.Action).some((action) => String(action).startsWith('dynamodb:')),
+  );
+
+  expect(
+    dynamoDb.map(({ statement }) => ({
+      actions: [...asList(statement.Action)].sort(),
+      resources: asList(statement.Resource).map(getAttOf),
+    })),
+  ).toEqual([
+    {
+      actions: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan'],
+      resources: ['WatchesTable.Arn'],
+    },
+  ]);
+  expect(
+    Object.keys(environment).filter((name) =>
+      /^(HUAWEICLOUD_(?!PROJECT_ID)|STATUS_TABLE)/.test(name),
+    ),
+  ).toEqual([]);
+  expect(environment).toMatchObject({
+    WATCHES_TABLE_NAME: 'huawei-dms-connector-status-ci-watches',
+  });
+});
+
+it('the scheduled poller may only scan the watches table; no other function but the routes may touch it', () => {
+  const grants = policyStatements(template)
+    .filter(({ statement }) =>
+      asList(statement.Resource).map(getAttOf).includes('WatchesTable.Arn'),
+    )
+    .map(({ where, statement }) => ({
+      role: where.split('.')[1],
+      actions: [...asList(statement.Action)].sort(),
+    }));
+
+  expect(grants).toEqual([
+    { role: 'WatchesRole', actions: expect.any(Array) as unknown },
+    { role: 'ScheduledRole', actions: ['dynamodb:Scan'] },
+  ]);
+  expect(environmentOf(template.Resources.ScheduledLambdaFunction!).WATCHES_TABLE_NAME).toBe(
+    'huawei-dms-connector-status-ci-watches',
+  );
+});
+
+it('the watches table is keyed by the watch and protected like the status table', () => {
+  const table = template.Resources.WatchesTable!;
+
+  expect(property(table, 'KeySchema')).toEqual([{ AttributeName: 'pk', KeyType: 'HASH' }]);
+  expect(property(table, 'DeletionProtectionEnabled')).toBe(
+    property(template.Resources.StatusTable!, 'DeletionProtectionEnabled'),
+  );
 });
 
 it('the status table is keyed by pk and expires idempotency records through expiration', () => {
@@ -521,7 +580,7 @@ it('every bundled handler fails its cold start with a ConfigurationError naming 
   const broken = (id: string) =>
     OBSERVERS.includes(id)
       ? { name: 'HUAWEICLOUD_REGION', value: 'not a region' }
-      : id === 'TaskHistoryLambdaFunction'
+      : id === 'TaskHistoryLambdaFunction' || id === 'WatchesLambdaFunction'
         ? { name: 'HUAWEICLOUD_PROJECT_ID', value: 'not a project' }
         : { name: 'STREAM_FAILURE_QUEUE_URL', value: 'not a queue url' };
   const outcomes = lambdaFunctions().map(([id, fn]) => {

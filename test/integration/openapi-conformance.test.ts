@@ -1,8 +1,22 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GET_TASK_ROUTE, LIST_TASKS_ROUTE, openApiDocument } from '../../lib/http/openapi';
 import { TASK_HISTORY_ROUTE } from '../../lib/http/task-history';
+import {
+  INSTANCE_WATCH_ROUTE,
+  PROJECT_WATCH_ROUTE,
+  TASK_WATCH_ROUTE,
+  WATCHES_ROUTE,
+} from '../../lib/http/watch-routes';
 import { exampleTask } from '../simulator/huawei-dms-simulator';
-import { INSTANCE_ID, PROJECT_ID, TASK_ID, startHarness, type Harness } from '../support/harness';
+import {
+  INSTANCE_ID,
+  PROJECT_ID,
+  TASK_ID,
+  startHarness,
+  watchRouteCaller,
+  type Harness,
+  type WatchRouteCaller,
+} from '../support/harness';
 import { openApiSchemaCompiler } from '../support/openapi-schemas';
 import { TEST_CREDENTIALS } from '../support/test-credentials';
 
@@ -20,16 +34,23 @@ interface HeaderObject {
 
 interface ResponseObject {
   headers?: Record<string, { $ref: string }>;
-  content: Record<string, unknown>;
+  /** Absent for a response without a body (204). */
+  content?: Record<string, unknown>;
 }
+
+type Method = 'get' | 'put' | 'delete';
 
 const TASK_PATH = { project_id: PROJECT_ID, instance_id: INSTANCE_ID, task_id: TASK_ID };
 const INSTANCE_PATH = { project_id: PROJECT_ID, instance_id: INSTANCE_ID };
 
 const document = openApiDocument();
-const declaredResponsesOf = (route: string) =>
-  (document.paths as Record<string, { get: { responses: Record<string, ResponseObject> } }>)[route]!
-    .get.responses;
+const declaredResponsesOf = (route: string, method: Method = 'get') =>
+  (
+    document.paths as Record<
+      string,
+      Partial<Record<Method, { responses: Record<string, ResponseObject> }>>
+    >
+  )[route]![method]!.responses;
 const declaredResponses = declaredResponsesOf(GET_TASK_ROUTE);
 const declaredHeaders = (document.components as { headers: Record<string, HeaderObject> }).headers;
 const compiler = openApiSchemaCompiler(document);
@@ -42,9 +63,13 @@ function headerValue(raw: string, schema: HeaderObject['schema']): unknown {
 }
 
 /** Every way `response` of `route` departs from the document; empty when it conforms. */
-function conformanceProblems(response: HttpResponse, route = GET_TASK_ROUTE): string[] {
+function conformanceProblems(
+  response: HttpResponse,
+  route = GET_TASK_ROUTE,
+  method: Method = 'get',
+): string[] {
   const status = String(response.statusCode);
-  const declared = declaredResponsesOf(route)[status];
+  const declared = declaredResponsesOf(route, method)[status];
   if (!declared) return [`status ${status} is not declared for the route`];
 
   const problems: string[] = [];
@@ -56,10 +81,14 @@ function conformanceProblems(response: HttpResponse, route = GET_TASK_ROUTE): st
   );
 
   const mediaType = headers['content-type'] ?? '(none)';
-  if (!(mediaType in declared.content)) {
+  if (declared.content === undefined) {
+    if (mediaType !== '(none)' || (response.body ?? '') !== '') {
+      problems.push(`${status}: declared without a body, answered ${mediaType}`);
+    }
+  } else if (!(mediaType in declared.content)) {
     problems.push(`${status}: content type ${mediaType} is not declared`);
   } else {
-    const validate = compiler.responseBody(route, 'get', status, mediaType);
+    const validate = compiler.responseBody(route, method, status, mediaType);
     if (!validate(JSON.parse(response.body ?? 'null'))) {
       for (const error of validate.errors ?? []) {
         problems.push(`${status}: body${error.instancePath} ${error.message}`);
@@ -100,6 +129,8 @@ let contended: Harness;
 /** A deployment whose history table does not exist, and one whose DynamoDB never answers. */
 let noHistoryTable: Harness;
 let dynamoDbDown: Harness;
+/** The watch routes of a deployment whose watches table does not exist. */
+let noWatchesTable: WatchRouteCaller;
 
 /** A real DynamoDB client whose status writes always lose to "another observer". */
 function alwaysOutrunDynamoDb(): DynamoDBClient {
@@ -130,6 +161,10 @@ beforeAll(async () => {
       },
     }),
   ]);
+  noWatchesTable = watchRouteCaller(
+    { ...harness.env, WATCHES_TABLE_NAME: 'watches-table-that-does-not-exist' },
+    harness.aws.clients.dynamoDb,
+  );
 });
 
 afterAll(async () => {
@@ -152,6 +187,7 @@ interface Scenario {
 
 interface RouteScenario extends Scenario {
   readonly route: string;
+  readonly method?: Method;
 }
 
 const scenarios: Scenario[] = [
@@ -348,19 +384,114 @@ const historyScenarios: Scenario[] = [
   },
 ];
 
+const NOT_SERVED = 'aaaabbbbccccddddeeeeffff00001111';
+const UNKNOWN_INSTANCE = '00000000-1111-4222-8333-444444444444';
+
+/** The watch routes: this service's own table, no call to Huawei. */
+const watchScenarios: RouteScenario[] = [
+  {
+    name: 'the watch list',
+    status: 200,
+    respond: async () => {
+      await harness.watches('PUT', { project_id: PROJECT_ID });
+      return harness.watches('GET');
+    },
+  },
+  { name: 'a missing watches table', status: 500, respond: () => noWatchesTable('GET') },
+  { name: 'DynamoDB refusing every call', status: 503, respond: () => dynamoDbDown.watches('GET') },
+].map((scenario) => ({ ...scenario, route: WATCHES_ROUTE }));
+
+/** PUT and DELETE of one kind of watch: every status each declares. */
+function watchWriteScenarios(
+  route: string,
+  path: Record<string, string>,
+  malformed: Record<string, string>,
+): RouteScenario[] {
+  const put: Scenario[] = [
+    {
+      name: 'a new watch',
+      status: 201,
+      respond: async () => {
+        await harness.watches('DELETE', path);
+        return harness.watches('PUT', path);
+      },
+    },
+    {
+      name: 'a watch stored already',
+      status: 200,
+      respond: async () => {
+        await harness.watches('PUT', path);
+        return harness.watches('PUT', path);
+      },
+    },
+  ];
+  const del: Scenario[] = [
+    {
+      name: 'a stored watch',
+      status: 204,
+      respond: async () => {
+        await harness.watches('PUT', path);
+        return harness.watches('DELETE', path);
+      },
+    },
+    {
+      name: 'a watch never stored',
+      status: 404,
+      respond: async () => {
+        await harness.watches('DELETE', path);
+        return harness.watches('DELETE', path);
+      },
+    },
+  ];
+  const failures = (method: 'PUT' | 'DELETE'): Scenario[] => [
+    { name: 'a malformed id', status: 400, respond: () => harness.watches(method, malformed) },
+    {
+      name: 'a project not served',
+      status: 403,
+      respond: () => harness.watches(method, { ...path, project_id: NOT_SERVED }),
+    },
+    { name: 'a missing watches table', status: 500, respond: () => noWatchesTable(method, path) },
+    {
+      name: 'DynamoDB refusing every call',
+      status: 503,
+      respond: () => dynamoDbDown.watches(method, path),
+    },
+  ];
+  return [
+    ...[...put, ...failures('PUT')].map((s) => ({ ...s, route, method: 'put' as const })),
+    ...[...del, ...failures('DELETE')].map((s) => ({ ...s, route, method: 'delete' as const })),
+  ];
+}
+
 const routeScenarios: RouteScenario[] = [
   ...scenarios.map((scenario) => ({ ...scenario, route: GET_TASK_ROUTE })),
   ...listScenarios.map((scenario) => ({ ...scenario, route: LIST_TASKS_ROUTE })),
   ...historyScenarios.map((scenario) => ({ ...scenario, route: TASK_HISTORY_ROUTE })),
+  ...watchScenarios,
+  ...watchWriteScenarios(
+    PROJECT_WATCH_ROUTE,
+    { project_id: PROJECT_ID },
+    { project_id: 'not-a-project' },
+  ),
+  ...watchWriteScenarios(
+    INSTANCE_WATCH_ROUTE,
+    { project_id: PROJECT_ID, instance_id: UNKNOWN_INSTANCE },
+    { project_id: PROJECT_ID, instance_id: 'nope' },
+  ),
+  ...watchWriteScenarios(
+    TASK_WATCH_ROUTE,
+    { ...TASK_PATH, instance_id: UNKNOWN_INSTANCE },
+    { ...TASK_PATH, task_id: 'nope' },
+  ),
 ];
 
 it.each(routeScenarios)(
-  'answers $name on $route with a $status response the document declares',
-  async ({ route, status, respond }) => {
+  'answers $name on $method $route with a $status response the document declares',
+  async ({ route, method = 'get', status, respond }) => {
     const response = await respond();
 
     expect(response.statusCode).toBe(status);
-    expect(conformanceProblems(response, route)).toEqual([]);
+    expect(conformanceProblems(response, route, method)).toEqual([]);
   },
 );
 
@@ -373,16 +504,35 @@ it('passes a Retry-After on as the header the document declares for 503', async 
   expect(declaredResponses['503']!.headers).toHaveProperty('Retry-After');
 });
 
-it.each([GET_TASK_ROUTE, LIST_TASKS_ROUTE, TASK_HISTORY_ROUTE])(
-  'demonstrates every status the document declares for %s',
-  (route) => {
-    const demonstrated = new Set(
-      routeScenarios.filter((s) => s.route === route).map(({ status }) => String(status)),
-    );
+it.each<[Method, string]>([
+  ['get', GET_TASK_ROUTE],
+  ['get', LIST_TASKS_ROUTE],
+  ['get', TASK_HISTORY_ROUTE],
+  ['get', WATCHES_ROUTE],
+  ...[PROJECT_WATCH_ROUTE, INSTANCE_WATCH_ROUTE, TASK_WATCH_ROUTE].flatMap(
+    (route): [Method, string][] => [
+      ['put', route],
+      ['delete', route],
+    ],
+  ),
+])('demonstrates every status the document declares for %s %s', (method, route) => {
+  const demonstrated = new Set(
+    routeScenarios
+      .filter((s) => s.route === route && (s.method ?? 'get') === method)
+      .map(({ status }) => String(status)),
+  );
 
-    expect([...demonstrated].sort()).toEqual(Object.keys(declaredResponsesOf(route)).sort());
-  },
-);
+  expect([...demonstrated].sort()).toEqual(Object.keys(declaredResponsesOf(route, method)).sort());
+});
+
+it('declares an operation for every method of every route, and each is demonstrated', () => {
+  const declared = Object.entries(document.paths as Record<string, object>).flatMap(
+    ([route, operations]) => Object.keys(operations).map((method) => `${method} ${route}`),
+  );
+  const demonstrated = new Set(routeScenarios.map((s) => `${s.method ?? 'get'} ${s.route}`));
+
+  expect(declared.filter((operation) => !demonstrated.has(operation))).toEqual([]);
+});
 
 describe('the conformance check', () => {
   // Guards the tests above: each divergence between the handler and the document must show.

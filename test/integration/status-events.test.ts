@@ -548,6 +548,7 @@ describe('scheduled poll', () => {
     );
 
     expect(summary).toEqual({
+      watched: 3,
       discovered: 0,
       enqueuedBatches: 0,
       checked: 2,

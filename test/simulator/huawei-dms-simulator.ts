@@ -359,6 +359,10 @@ export class HuaweiDmsSimulator {
   }
 
   private route(call: IncomingCall): Answer {
+    const project = matchInstanceListRoute(call.segments);
+    if (project !== undefined && call.method === 'GET') {
+      return listInstances(project, this.instances, call.query);
+    }
     const target = matchTaskRoute(call.segments);
     // The gateway matches method and path together, so a wrong method is an unknown API (404),
     // not a 405: APIG has no definition to say which methods would have been allowed.
@@ -691,6 +695,56 @@ function matchTaskRoute(
     taskId !== '';
   if (!matches || !projectId || !instanceId) return undefined;
   return { projectId, instanceId, taskId };
+}
+
+/** `/v2/{project}/instances` (ListInstances), on decoded segments: the project id. */
+function matchInstanceListRoute(segments: string[]): string | undefined {
+  const [root, version, projectId, instances, ...rest] = segments;
+  const matches = root === '' && version === 'v2' && instances === 'instances' && rest.length === 0;
+  return matches && projectId ? projectId : undefined;
+}
+
+/**
+ * ListInstances as Huawei documents it: `engine` is required (`kafka` here), `limit` 1-50
+ * (default 10), answered as `{ instances, instance_num }` in the order the instances were put.
+ */
+function listInstances(
+  projectId: string,
+  instances: ReadonlyMap<string, Tasks>,
+  query: Record<string, string | string[]>,
+): Answer {
+  const offset = nonNegativeInteger(query.offset, 0);
+  const limit = nonNegativeInteger(query.limit, DEFAULT_LIMIT);
+  if (
+    query.engine !== 'kafka' ||
+    offset === undefined ||
+    limit === undefined ||
+    limit < 1 ||
+    limit > MAX_LIMIT
+  ) {
+    return errorAnswer(
+      400,
+      ERROR_CODES.invalidParameter,
+      `Invalid parameter: engine must be kafka, offset >= 0 and limit 1-${MAX_LIMIT}`,
+    );
+  }
+  const prefix = instanceKey(projectId, '');
+  const all = [...instances.keys()]
+    .filter((key) => key.startsWith(prefix))
+    .map((key) => ({
+      instance_id: key.slice(prefix.length),
+      name: `kafka-${key.slice(prefix.length, prefix.length + 8)}`,
+      engine: 'kafka',
+      engine_version: '2.7',
+      status: 'RUNNING',
+    }));
+  return {
+    status: 200,
+    body: JSON.stringify({
+      instances: all.slice(offset, offset + limit),
+      instance_num: all.length,
+    }),
+  };
 }
 
 function listTasks(tasks: Tasks, query: Record<string, string | string[]>): Answer {

@@ -137,6 +137,22 @@ export async function createHistoryTable(
   return tableName;
 }
 
+/** A table shaped like serverless.yml's WatchesTable; returns its name. */
+export async function createWatchesTable(
+  clients: AwsClients,
+  tableName = uniqueName('watches'),
+): Promise<string> {
+  await clients.dynamoDb.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  return tableName;
+}
+
 /** A plain queue (the stream consumer's failure queue in tests); returns its URL. */
 export async function createQueue(
   clients: AwsClients,

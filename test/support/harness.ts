@@ -21,6 +21,7 @@ import {
   createHistoryTable,
   createQueue,
   createStatusTable,
+  createWatchesTable,
   drainEvents,
   type AwsClients,
   type EventSink,
@@ -29,7 +30,10 @@ import { DynamoDbStreamPump, type DrainResult } from '../../scripts/dynamodb-str
 import { createStatusStreamHandler } from '../../lib/status/publish-status-changes';
 import { createStreamConsumerContainer } from '../../lib/status/stream-consumer-container';
 import { flakyEventBridge, type FlakyEventBridge } from './flaky-event-bridge';
-import { httpEvent, lambdaContext, listTasksEvent } from './lambda';
+import { httpEvent, lambdaContext, listTasksEvent, watchEvent } from './lambda';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createWatchRoutesHandler } from '../../lib/http/watch-routes';
+import { createWatchRoutesContainer } from '../../lib/watches/watch-container';
 import { scanForSecrets } from './secret-leak-guard';
 import { ROTATED_CREDENTIALS, TEMPORARY_CREDENTIALS, TEST_CREDENTIALS } from './test-credentials';
 
@@ -55,6 +59,8 @@ export interface AwsFixture {
   readonly streamArn: string;
   /** The status history table the stream consumer writes (HISTORY_TABLE_NAME). */
   readonly historyTableName: string;
+  /** The watches table (WATCHES_TABLE_NAME), empty at the start. */
+  readonly watchesTableName: string;
   readonly sink: EventSink;
   /** The stream consumer's failure queue (STREAM_FAILURE_QUEUE_URL). */
   readonly failureQueueUrl: string;
@@ -62,14 +68,24 @@ export interface AwsFixture {
 
 export async function createAwsFixture(credentials = TEST_CREDENTIALS): Promise<AwsFixture> {
   const clients = awsClients();
-  const [secretId, table, sink, failureQueueUrl, historyTableName] = await Promise.all([
-    createSecret(clients, credentials),
-    createStatusTable(clients),
-    createEventSink(clients),
-    createQueue(clients),
-    createHistoryTable(clients),
-  ]);
-  return { clients, secretId, ...table, sink, failureQueueUrl, historyTableName };
+  const [secretId, table, sink, failureQueueUrl, historyTableName, watchesTableName] =
+    await Promise.all([
+      createSecret(clients, credentials),
+      createStatusTable(clients),
+      createEventSink(clients),
+      createQueue(clients),
+      createHistoryTable(clients),
+      createWatchesTable(clients),
+    ]);
+  return {
+    clients,
+    secretId,
+    ...table,
+    sink,
+    failureQueueUrl,
+    historyTableName,
+    watchesTableName,
+  };
 }
 
 export interface StreamDelivery {
@@ -154,6 +170,8 @@ export interface Harness {
     query?: Record<string, string>,
     pathParameters?: Record<string, string | undefined>,
   ): Promise<HttpResponse>;
+  /** Calls the watch routes' handler (`GET /watches` without parameters). */
+  watches: WatchRouteCaller;
   /** Calls the direct-invoke handler; result or thrown error, scanned for secrets. */
   invoke(input: unknown, remainingMs?: number): Promise<unknown>;
   /** Runs the scheduled poller over `watchedTasks` (the WATCHED_TASKS format). */
@@ -180,9 +198,28 @@ export function harnessEnv(
     HUAWEICLOUD_PROJECT_ID: PROJECT_ID,
     STATUS_TABLE_NAME: aws.tableName,
     HISTORY_TABLE_NAME: aws.historyTableName,
+    WATCHES_TABLE_NAME: aws.watchesTableName,
     EVENT_BUS_NAME: aws.sink.busName,
     UPSTREAM_ATTEMPT_TIMEOUT_MS: '500',
     ...env,
+  };
+}
+
+export type WatchRouteCaller = (
+  method: 'GET' | 'PUT' | 'DELETE',
+  pathParameters?: Record<string, string | undefined>,
+) => Promise<HttpResponse>;
+
+/** The watch routes' real handler over `env` (a function of its own: no Huawei, no secret). */
+export function watchRouteCaller(
+  env: Record<string, string>,
+  dynamoDb: DynamoDBClient,
+): WatchRouteCaller {
+  const handler = createWatchRoutesHandler(createWatchRoutesContainer(env, { dynamoDb }));
+  return async (method, pathParameters) => {
+    const response = await handler(watchEvent(method, pathParameters), lambdaContext(6_000));
+    scanForSecrets('HTTP response', response);
+    return { ...response, json: JSON.parse(response.body ?? 'null') as Record<string, unknown> };
   };
 }
 
@@ -220,6 +257,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     env,
     eventBridge: delivery.eventBridge,
     secretFetches: secrets.fetches,
+    watches: watchRouteCaller(env, options.overrides?.dynamoDb ?? aws.clients.dynamoDb),
     deliver: () => delivery.pump.drain(),
     async http(
       pathParameters = { project_id: PROJECT_ID, instance_id: INSTANCE_ID, task_id: TASK_ID },

@@ -52,3 +52,32 @@ export function listTasksEvent(
     pathParameters: pathParameters,
   };
 }
+
+/** A watch route's event: `GET /watches`, or `PUT`/`DELETE` of the watch the parameters name. */
+export function watchEvent(
+  method: 'GET' | 'PUT' | 'DELETE',
+  pathParameters?: Record<string, string | undefined>,
+): APIGatewayProxyEventV2 {
+  const p = pathParameters ?? {};
+  const route =
+    p.task_id !== undefined
+      ? '/watches/{project_id}/instances/{instance_id}/connector/tasks/{task_id}'
+      : p.instance_id !== undefined
+        ? '/watches/{project_id}/instances/{instance_id}'
+        : p.project_id !== undefined
+          ? '/watches/{project_id}'
+          : '/watches';
+  const path = route.replace(/\{(\w+)\}/g, (_, name: string) => p[name] ?? '');
+  const base = baseEvent as unknown as APIGatewayProxyEventV2;
+  return {
+    ...base,
+    routeKey: `${method} ${route}`,
+    rawPath: path,
+    requestContext: {
+      ...base.requestContext,
+      routeKey: `${method} ${route}`,
+      http: { ...base.requestContext.http, method, path },
+    },
+    ...(pathParameters ? { pathParameters } : { pathParameters: undefined }),
+  };
+}

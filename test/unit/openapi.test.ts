@@ -32,13 +32,13 @@ const allBut = (...never: ErrorCode[]) =>
 const ROUTE_CODES: [route: string, codes: ErrorCode[], never: ErrorCode[]][] = [
   [
     GET_TASK_ROUTE,
-    allBut('TASK_LIST_TOO_LARGE', 'TASK_NOT_OBSERVED'),
-    ['TASK_LIST_TOO_LARGE', 'TASK_NOT_OBSERVED'],
+    allBut('TASK_LIST_TOO_LARGE', 'TASK_NOT_OBSERVED', 'WATCH_NOT_FOUND'),
+    ['TASK_LIST_TOO_LARGE', 'TASK_NOT_OBSERVED', 'WATCH_NOT_FOUND'],
   ],
   [
     LIST_TASKS_ROUTE,
-    allBut('TASK_NOT_FOUND', 'TASK_NOT_OBSERVED'),
-    ['TASK_NOT_FOUND', 'TASK_NOT_OBSERVED'],
+    allBut('TASK_NOT_FOUND', 'TASK_NOT_OBSERVED', 'WATCH_NOT_FOUND'),
+    ['TASK_NOT_FOUND', 'TASK_NOT_OBSERVED', 'WATCH_NOT_FOUND'],
   ],
   [
     TASK_HISTORY_ROUTE,

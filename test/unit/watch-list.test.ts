@@ -68,7 +68,14 @@ describe('parseWatchList', () => {
   );
 });
 
-describe('an effectively empty watch list', () => {
+describe('an empty or malformed-empty watch list', () => {
+  it.each(['', '  \n\t '])(
+    'is no entry when WATCHED_TASKS=%j is empty: the stored watches are the whole list',
+    (value) => {
+      expect(parseWatchList(value, ONE_PROJECT)).toEqual([]);
+    },
+  );
+
   it.each([',,,', ' , \n ,\t'])(
     'is refused when WATCHED_TASKS=%j holds separators only, naming the variable',
     (value) => {
@@ -78,7 +85,9 @@ describe('an effectively empty watch list', () => {
   );
 
   it('is refused by loadPollConfig', () => {
-    expect(() => loadPollConfig({ WATCHED_TASKS: ',,,' }, ONE_PROJECT)).toThrow(/WATCHED_TASKS/);
+    expect(() =>
+      loadPollConfig({ WATCHES_TABLE_NAME: 'watches-table', WATCHED_TASKS: ',,,' }, ONE_PROJECT),
+    ).toThrow(/WATCHED_TASKS/);
   });
 });
 
@@ -88,6 +97,7 @@ describe('the scheduled function at cold start', () => {
     HUAWEICLOUD_REGION: 'cn-north-4',
     HUAWEICLOUD_PROJECT_ID: PROJECT,
     STATUS_TABLE_NAME: 'status-table',
+    WATCHES_TABLE_NAME: 'watches-table',
   };
   const saved = process.env;
 
@@ -111,16 +121,30 @@ describe('the scheduled function at cold start', () => {
   it('refuses to start with WATCHED_TASKS=",,,", naming the variable', () => {
     expect(() => coldStart(',,,')).toThrow(/WATCHED_TASKS/);
   });
+
+  it('starts with an empty WATCHED_TASKS: the stored watches are polled', () => {
+    expect(coldStart('')).toHaveProperty('handler');
+  });
 });
 
 describe('loadPollConfig', () => {
-  it('requires WATCHED_TASKS', () => {
-    expect(() => loadPollConfig({}, ONE_PROJECT)).toThrow(ConfigurationError);
-    expect(() => loadPollConfig({}, ONE_PROJECT)).toThrow(/WATCHED_TASKS/);
+  it('watches no configured entry when WATCHED_TASKS is absent', () => {
+    const config = loadPollConfig({ WATCHES_TABLE_NAME: 'watches-table' }, ONE_PROJECT);
+
+    expect(config.watchList).toEqual([]);
+  });
+
+  it('requires WATCHES_TABLE_NAME, naming it', () => {
+    expect(() => loadPollConfig({ WATCHED_TASKS: `${INSTANCE}/*` }, ONE_PROJECT)).toThrow(
+      /WATCHES_TABLE_NAME/,
+    );
   });
 
   it('applies the default concurrency', () => {
-    const config = loadPollConfig({ WATCHED_TASKS: `${INSTANCE}/${TASK_A}` }, ONE_PROJECT);
+    const config = loadPollConfig(
+      { WATCHES_TABLE_NAME: 'watches-table', WATCHED_TASKS: `${INSTANCE}/${TASK_A}` },
+      ONE_PROJECT,
+    );
 
     expect(config.concurrency).toBe(16);
   });

@@ -1,0 +1,75 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { z } from 'zod';
+import { AWS_CLIENT_CONFIG } from '../aws-client-config';
+import { systemClock, type Clock } from '../clock';
+import { describeIssues, servedProjectsSchema, type Environment } from '../config';
+import { ConfigurationError } from '../errors';
+import { createLogger } from '../logger';
+import { SERVICE_NAME, createMetrics } from '../metrics';
+import { parseWatchList, type WatchEntry } from '../poll/watch-list';
+import { createTracing, type Tracing } from '../tracing';
+import { DynamoDbWatchStore, type WatchStore } from './watch-store';
+
+const watchRoutesEnvironmentSchema = z.object({
+  HUAWEICLOUD_PROJECT_ID: servedProjectsSchema,
+  WATCHES_TABLE_NAME: z
+    .string('is required (DynamoDB table name)')
+    .trim()
+    .min(3, 'is required (DynamoDB table name)'),
+  WATCHED_TASKS: z.string().default(''),
+});
+
+/** What the watch routes need, built once per cold start: no Huawei, no secret. */
+export interface WatchRoutesContainer {
+  readonly config: {
+    readonly projectIds: ReadonlySet<string>;
+    /** WATCHED_TASKS, listed read-only beside the stored watches. */
+    readonly configuredWatches: readonly WatchEntry[];
+  };
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly tracing: Tracing;
+  readonly watches: WatchStore;
+}
+
+export interface WatchRoutesOverrides {
+  readonly dynamoDb?: DynamoDBClient;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  readonly metrics?: Metrics;
+}
+
+export function createWatchRoutesContainer(
+  env: Environment = process.env,
+  overrides: WatchRoutesOverrides = {},
+): WatchRoutesContainer {
+  const parsed = watchRoutesEnvironmentSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigurationError(`Invalid configuration: ${describeIssues(parsed.error.issues)}`);
+  }
+  const projectIds = new Set(parsed.data.HUAWEICLOUD_PROJECT_ID);
+  const [onlyProject] = parsed.data.HUAWEICLOUD_PROJECT_ID;
+  const defaultProjectId = projectIds.size === 1 ? onlyProject : undefined;
+  const tracing = createTracing(env, SERVICE_NAME);
+  const dynamoDb = tracing.captureClient(
+    overrides.dynamoDb ?? new DynamoDBClient(AWS_CLIENT_CONFIG),
+  );
+  return {
+    config: {
+      projectIds,
+      // The same parse as the poller's, so the listing shows exactly what is polled.
+      configuredWatches: parseWatchList(parsed.data.WATCHED_TASKS, {
+        projectIds,
+        defaultProjectId,
+      }),
+    },
+    clock: overrides.clock ?? systemClock,
+    logger: overrides.logger ?? createLogger(),
+    metrics: overrides.metrics ?? createMetrics(),
+    tracing,
+    watches: new DynamoDbWatchStore(dynamoDb, parsed.data.WATCHES_TABLE_NAME),
+  };
+}

@@ -1,0 +1,173 @@
+import {
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  ScanCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { z } from 'zod';
+import { ConfigurationError, DependencyUnavailableError } from '../errors';
+import { watchKey, type WatchEntry } from '../poll/watch-list';
+import { instanceIdSchema, projectIdSchema, taskIdSchema } from '../task-ref';
+
+/** A watch kept in the watches table, and when it was first put. */
+export interface StoredWatch {
+  readonly entry: WatchEntry;
+  readonly createdAt: string;
+}
+
+/** What the poller reads at each poll; the watch routes also change it. */
+export interface WatchReader {
+  list(): Promise<StoredWatch[]>;
+}
+
+export interface WatchStore extends WatchReader {
+  /** Idempotent: `created` is false when the watch was already stored (it is left as it was). */
+  put(entry: WatchEntry, createdAt: string): Promise<{ created: boolean; watch: StoredWatch }>;
+  /** False when there was no such watch. */
+  delete(entry: WatchEntry): Promise<boolean>;
+}
+
+const watchItemSchema = z.object({
+  pk: z.object({ S: z.string() }),
+  projectId: z.object({ S: projectIdSchema }),
+  instanceId: z.object({ S: instanceIdSchema }).optional(),
+  taskId: z.object({ S: taskIdSchema }).optional(),
+  createdAt: z.object({ S: z.string() }),
+});
+
+/**
+ * The watches table: one item per watch, its partition key the watch's key
+ * (`project/*`, `project/instance/*`, `project/instance/task`). The poller needs every watch at
+ * every poll, which is a Scan whatever the key; a table of its own (rather than items in the
+ * status table) makes that Scan read watches only, and keeps its grants apart from the status
+ * table's. A key per watch makes PUT and DELETE single conditional writes, with no size limit.
+ */
+export class DynamoDbWatchStore implements WatchStore {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
+
+  async list(): Promise<StoredWatch[]> {
+    const watches: StoredWatch[] = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const output = await this.call(() =>
+        this.client.send(
+          new ScanCommand({
+            TableName: this.tableName,
+            // A watch put just before the poll is seen by it.
+            ConsistentRead: true,
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+        ),
+      );
+      watches.push(...(output.Items ?? []).map(fromItem));
+      startKey = output.LastEvaluatedKey;
+    } while (startKey);
+    return watches;
+  }
+
+  async put(
+    entry: WatchEntry,
+    createdAt: string,
+  ): Promise<{ created: boolean; watch: StoredWatch }> {
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: toItem(entry, createdAt),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return { created: true, watch: { entry, createdAt } };
+    } catch (error) {
+      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') {
+        throw this.translate(error);
+      }
+    }
+    const existing = await this.call(() =>
+      this.client.send(
+        new GetItemCommand({
+          TableName: this.tableName,
+          Key: { pk: { S: watchKey(entry) } },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    // Deleted between the two calls: the caller's watch is not stored; a retry will store it.
+    if (!existing.Item) throw new DependencyUnavailableError('Amazon DynamoDB (watch changed)');
+    return { created: false, watch: fromItem(existing.Item) };
+  }
+
+  async delete(entry: WatchEntry): Promise<boolean> {
+    try {
+      await this.client.send(
+        new DeleteItemCommand({
+          TableName: this.tableName,
+          Key: { pk: { S: watchKey(entry) } },
+          ConditionExpression: 'attribute_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      throw this.translate(error);
+    }
+  }
+
+  private async call<T>(send: () => Promise<T>): Promise<T> {
+    try {
+      return await send();
+    } catch (error) {
+      throw this.translate(error);
+    }
+  }
+
+  private translate(error: unknown): Error {
+    if ((error as { name?: string }).name === 'ResourceNotFoundException') {
+      return new ConfigurationError(
+        `The watches table (WATCHES_TABLE_NAME) "${this.tableName}" does not exist.`,
+        error,
+      );
+    }
+    return new DependencyUnavailableError('Amazon DynamoDB', error);
+  }
+}
+
+function toItem(entry: WatchEntry, createdAt: string): Record<string, AttributeValue> {
+  const ids: Record<string, string> =
+    entry.kind === 'task'
+      ? {
+          projectId: entry.ref.projectId,
+          instanceId: entry.ref.instanceId,
+          taskId: entry.ref.taskId,
+        }
+      : entry.kind === 'instance'
+        ? { projectId: entry.projectId, instanceId: entry.instanceId }
+        : { projectId: entry.projectId };
+  const item: Record<string, AttributeValue> = { pk: { S: watchKey(entry) } };
+  for (const [name, value] of Object.entries(ids)) item[name] = { S: value };
+  item.createdAt = { S: createdAt };
+  return item;
+}
+
+function fromItem(item: Record<string, AttributeValue>): StoredWatch {
+  const parsed = watchItemSchema.safeParse(item);
+  if (!parsed.success) {
+    throw new DependencyUnavailableError('Amazon DynamoDB (a watch item is not readable)');
+  }
+  const { projectId, instanceId, taskId, createdAt } = parsed.data;
+  const entry: WatchEntry =
+    instanceId === undefined
+      ? { kind: 'project', projectId: projectId.S }
+      : taskId === undefined
+        ? { kind: 'instance', projectId: projectId.S, instanceId: instanceId.S }
+        : {
+            kind: 'task',
+            ref: { projectId: projectId.S, instanceId: instanceId.S, taskId: taskId.S },
+          };
+  return { entry, createdAt: createdAt.S };
+}
