@@ -82,17 +82,33 @@ export function healthThresholds(
 export interface ReadyCall {
   readonly label: string;
   readonly url: string;
+  /** GET when absent. */
+  readonly method?: 'PUT' | 'DELETE';
 }
 
 /** The HTTP calls printed when ready, with the demo's real ids. */
 export function readyCalls(httpBase: string): ReadyCall[] {
   const tasks = `${httpBase}/v2/${PROJECT_ID}/instances/${INSTANCE_ID}/connector/tasks`;
+  const instanceWatch = `${httpBase}/watches/${PROJECT_ID}/instances/${INSTANCE_ID}`;
+  const taskWatch = `${instanceWatch}/connector/tasks/${SHOWN_TASK.id}`;
   return [
     { label: 'one task', url: `${tasks}/${SHOWN_TASK.id}` },
     { label: 'every task of the instance', url: tasks },
     { label: `the task's last 5 status changes`, url: `${tasks}/${SHOWN_TASK.id}/history?limit=5` },
-    // Watch routes (/watches…, being built separately): add their calls here.
+    // The watch list: WATCHED_TASKS already watches the demo instance, so these stored watches
+    // overlap it (the poller deduplicates) and the demo's events stay the same.
+    { label: 'every watch', url: `${httpBase}/watches` },
+    { label: 'watch the whole instance', method: 'PUT', url: instanceWatch },
+    { label: 'watch one task', method: 'PUT', url: taskWatch },
+    { label: 'stop watching that task', method: 'DELETE', url: taskWatch },
   ];
+}
+
+/** A ready call as a command to paste; DELETE answers 204 with no body, so its code is shown. */
+export function curlCommand(call: ReadyCall): string {
+  if (call.method === 'DELETE') return `curl -s -w '%{http_code}\\n' -X DELETE '${call.url}'`;
+  if (call.method) return `curl -s -X ${call.method} '${call.url}'`;
+  return `curl -s '${call.url}'`;
 }
 
 /** What happened, in one line, for an event delivered from the bus; undefined for another source. */

@@ -36,6 +36,7 @@ import {
   createQueue,
   createSecret,
   createStatusTable,
+  createWatchesTable,
 } from '../test/support/aws-resources';
 import { startMoto, type RunningMoto } from '../test/support/moto';
 import { DynamoDbStreamPump } from './dynamodb-stream-pump';
@@ -46,6 +47,7 @@ import {
   PROJECT_ID,
   SHOWN_TASK,
   STEP_MS,
+  curlCommand,
   describeEvent,
   healthThresholds,
   readyCalls,
@@ -168,7 +170,7 @@ async function main(): Promise<void> {
 
   log('');
   log('Ready. Call the endpoints (IAM auth is not enforced locally):');
-  for (const call of calls) log(`  ${`${call.label}:`.padEnd(36)} curl -s '${call.url}'`);
+  for (const call of calls) log(`  ${`${call.label}:`.padEnd(36)} ${curlCommand(call)}`);
   log('Invoke a function directly (AWS CLI v2; any credentials do, none leave this machine):');
   log(
     `  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws lambda invoke --region ${LOCAL_REGION} ` +
@@ -222,6 +224,8 @@ async function createAwsResources(): Promise<{
   await createSecret(clients, DEMO_CREDENTIALS, `${SERVICE}-${STAGE}`);
   const { streamArn } = await createStatusTable(clients, `${SERVICE}-${STAGE}-status`);
   await createHistoryTable(clients, `${SERVICE}-${STAGE}-status-history`);
+  // Read by the watch routes and by every scheduled poll (beside WATCHED_TASKS).
+  await createWatchesTable(clients, `${SERVICE}-${STAGE}-watches`);
   const failureQueueUrl = await createQueue(clients, `${SERVICE}-${STAGE}-stream-failures`);
   const sink = await createEventSink(clients, {
     busName: `${SERVICE}-${STAGE}`,

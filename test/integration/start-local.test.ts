@@ -345,14 +345,21 @@ describe('npm start when a port is taken', () => {
   );
 });
 
-/** The URL `npm start` printed for the call labelled `label`. */
-function printedUrl(run: NpmStart, label: string): string {
+/** The method and URL of the curl `npm start` printed for the call labelled `label`. */
+function printedCall(run: NpmStart, label: string): { method: string; url: string } {
   const line = run
     .output()
     .split('\n')
     .find((l) => l.trimStart().startsWith(`${label}:`));
-  const url = line && /curl -s '([^']+)'$/.exec(line)?.[1];
-  if (!url) throw new Error(`no "${label}" call printed:\n${run.output()}`);
+  const match = line && /curl -s (?:-w '[^']*' )?(?:-X (PUT|DELETE) )?'([^']+)'$/.exec(line);
+  if (!match) throw new Error(`no "${label}" call printed:\n${run.output()}`);
+  return { method: match[1] ?? 'GET', url: match[2]! };
+}
+
+/** The URL `npm start` printed for the GET labelled `label`. */
+function printedUrl(run: NpmStart, label: string): string {
+  const { method, url } = printedCall(run, label);
+  expect(method).toBe('GET');
   return url;
 }
 
@@ -412,6 +419,57 @@ describe('direct invoke under npm start (serverless-offline)', () => {
     expect(await response.json()).toMatchObject({
       transitions: [{ sequence: 1, previousStatus: null, status: 'RUNNING' }],
     });
+  });
+
+  it('prints a watch-list call that answers the demo instance watched by WATCHED_TASKS', async () => {
+    const url = printedUrl(run!, 'every watch');
+    expect(url).toBe(`http://${LOCAL_HOST}:${ports.http.port}/watches`);
+    const response = await fetch(url);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({
+      watches: [
+        {
+          key: `${PROJECT_ID}/${INSTANCE_ID}/*`,
+          scope: 'instance',
+          source: 'environment',
+          readOnly: true,
+        },
+      ],
+    });
+  });
+
+  it('prints PUT calls that store a watch (201, then 200 when put again)', async () => {
+    const instance = printedCall(run!, 'watch the whole instance');
+    expect(instance).toEqual({
+      method: 'PUT',
+      url: `http://${LOCAL_HOST}:${ports.http.port}/watches/${PROJECT_ID}/instances/${INSTANCE_ID}`,
+    });
+    const first = await fetch(instance.url, { method: 'PUT' });
+    expect(first.status).toBe(201);
+    expect(await first.json()).toMatchObject({ scope: 'instance', source: 'stored' });
+    const again = await fetch(instance.url, { method: 'PUT' });
+    expect(again.status).toBe(200);
+    await again.arrayBuffer();
+
+    const task = printedCall(run!, 'watch one task');
+    expect(task).toEqual({ method: 'PUT', url: `${instance.url}/connector/tasks/${DEMO_TASK_ID}` });
+    const put = await fetch(task.url, { method: 'PUT' });
+    expect(put.status).toBe(201);
+    expect(await put.json()).toMatchObject({ scope: 'task', taskId: DEMO_TASK_ID });
+  });
+
+  it('prints a DELETE call that removes the task watch (204)', async () => {
+    const call = printedCall(run!, 'stop watching that task');
+    expect(call).toEqual({ method: 'DELETE', url: printedCall(run!, 'watch one task').url });
+    const response = await fetch(call.url, { method: 'DELETE' });
+    expect(response.status).toBe(204);
+    await response.arrayBuffer();
+    const list = await fetch(printedUrl(run!, 'every watch'));
+    const { watches } = (await list.json()) as { watches: { key: string }[] };
+    expect(watches.map((w) => w.key)).toEqual([
+      `${PROJECT_ID}/${INSTANCE_ID}/*`,
+      `${PROJECT_ID}/${INSTANCE_ID}/*`,
+    ]);
   });
 
   it('prints Stuck and Unobservable events after a poll past their thresholds', async () => {
