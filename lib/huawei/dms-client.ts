@@ -211,7 +211,7 @@ export class DmsClient {
             throw annotate(new ClockSkewError(), attempts, requestId);
           }
           admission.rejected(() => new UpstreamRejectedError(401));
-        } else {
+        } else if (signatureAuthenticated(response)) {
           admission.accepted();
           this.#clockSkewLogged = false;
         }
@@ -336,6 +336,17 @@ function classify(response: TransportResponse, now: number, requestId?: string):
   if (status >= 300 && status < 400) return contractViolation(`unexpected redirect (${status})`);
   if (status >= 200 && status < 300) return contractViolation(`unexpected status ${status}`);
   return { ok: false, error: new UpstreamRejectedError(status), retryable: false };
+}
+
+/**
+ * Whether the answer shows that Huawei authenticated the signature: a success, a refusal of
+ * permission (authorization comes after authentication), or an answer of the DMS service behind
+ * the gateway. A 5xx, a 429 or a gateway error can be answered before the signature is checked:
+ * they say nothing about the AK, which stays as trusted as it was.
+ */
+function signatureAuthenticated(response: TransportResponse): boolean {
+  if ((response.status >= 200 && response.status < 300) || response.status === 403) return true;
+  return errorCode(response.body)?.startsWith('DMS.') ?? false;
 }
 
 /**

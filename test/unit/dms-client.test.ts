@@ -425,6 +425,56 @@ describe('DmsClient.listConnectorTasks', () => {
   });
 });
 
+describe('DmsClient: which answers make an AK trusted', () => {
+  /** Whether two more requests with the AK may go at once (trusted) or one waits (probing). */
+  async function trusted(signatureGuard: SignatureGuard): Promise<boolean> {
+    const first = await signatureGuard.admit(TEST_CREDENTIALS.accessKeyId);
+    let secondAdmitted = false;
+    void signatureGuard.admit(TEST_CREDENTIALS.accessKeyId).then(() => (secondAdmitted = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    if (!('refusal' in first)) first.inconclusive();
+    return secondAdmitted;
+  }
+
+  it.each([
+    ['a 200', json(200, {})],
+    ['a 403', json(403, { error_code: 'APIGW.0302' })],
+    ['a 404 of the DMS service', json(404, { error_code: 'DMS.00404022' })],
+  ])('trusts the AK after %s', async (_what, answer) => {
+    const { client, call, signatureGuard } = setup([answer]);
+
+    await client.showConnectorTask(REF, call).catch(() => undefined);
+
+    expect(await trusted(signatureGuard)).toBe(true);
+  });
+
+  it.each([
+    ['5xx', () => json(503, {})],
+    ['429', () => json(429, { error_code: 'APIGW.0308' })],
+    ['gateway 400', () => json(400, { error_code: 'APIGW.0201' })],
+  ])(
+    'leaves the AK untrusted after a %s, which may come before the signature is checked',
+    async (_what, answer) => {
+      const { client, call, signatureGuard } = setup([answer(), answer(), answer()]);
+
+      await client.showConnectorTask(REF, call).catch(() => undefined);
+
+      expect(await trusted(signatureGuard)).toBe(false);
+    },
+  );
+
+  it('frees the next request when one that held the turn runs out of time before sending', async () => {
+    const { client, clock, call, signatureGuard } = setup([json(200, {})]);
+    const holder = await signatureGuard.admit(TEST_CREDENTIALS.accessKeyId);
+    const late = client.showConnectorTask(REF, { deadline: clock.now() + 20 });
+    const timely = client.showConnectorTask(REF, call);
+    if (!('refusal' in holder)) holder.inconclusive();
+
+    await expect(late).rejects.toBeInstanceOf(UpstreamTimeoutError);
+    await expect(timely).resolves.toMatchObject({ attempts: 1 });
+  });
+});
+
 describe('DmsClient: when the answered request was sent', () => {
   it('is the time the answered attempt was signed, not when the call began', async () => {
     const { client, clock, call } = setup([json(503, {}), json(200, { id: 'x' })], {

@@ -136,4 +136,16 @@ describe('SignatureGuard', () => {
 
     expect('refusal' in verdict).toBe(false);
   });
+
+  it('holds requests back again once an accepted AK is rejected', async () => {
+    const guard = new SignatureGuard();
+    admitted(await guard.admit(AK)).accepted();
+    admitted(await guard.admit(AK)).rejected(refusal);
+
+    const probe = guard.admit(AK);
+    const next = guard.admit(AK);
+
+    expect(await settlesSoon(probe)).toBe(true);
+    expect(await settlesSoon(next)).toBe(false);
+  });
 });
