@@ -4,6 +4,7 @@ import {
   ConfigurationError,
   DependencyUnavailableError,
   ServiceError,
+  UpstreamError,
   UpstreamThrottledError,
 } from '../errors';
 import type { Clock } from '../clock';
@@ -120,7 +121,11 @@ export async function pollTasks(
         }
         const failure = pollFailure(taskKey(item.ref), error);
         failures.push(failure);
-        await health?.record(item.ref, { kind: 'failed', code: failure.code });
+        // Only Huawei's side makes a task unobservable: an outage of our own (Secrets Manager,
+        // DynamoDB, configuration) is every task's, and has its own alarms.
+        if (error instanceof UpstreamError) {
+          await health?.record(item.ref, { kind: 'failed', code: failure.code });
+        }
         if (error instanceof DependencyUnavailableError || error instanceof ConfigurationError) {
           infrastructureFailed += 1;
         }

@@ -4,6 +4,7 @@
  * (Unobservable, then Observable Again). The real poller against the signature-verifying
  * simulator and moto, the real stream consumer fed by the pump; every delivered event counted.
  */
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Clock } from '../../lib/clock';
 import { systemClock } from '../../lib/clock';
 import {
@@ -132,5 +133,30 @@ describe('a watched task that cannot be observed', () => {
       lastErrorCode: 'UPSTREAM_FORBIDDEN',
       taskId: TASK,
     });
+  });
+});
+
+describe('an outage of our own', () => {
+  it('does not make a watched task unobservable (Secrets Manager refusing every call)', async () => {
+    const clock = steppedClock();
+    // Nothing listens on port 9: every GetSecretValue is refused at once.
+    const secretsManager = new SecretsManagerClient({
+      endpoint: 'http://127.0.0.1:9',
+      maxAttempts: 1,
+    });
+    const harness = await startHarness({ overrides: { clock, secretsManager, random: () => 0 } });
+    harnesses.push(harness);
+    const task = '00000000-0000-4000-8000-00000000a003';
+    harness.simulator.putTask(PROJECT_ID, INSTANCE_ID, exampleTask({ id: task }));
+    const summaries = [];
+
+    for (let i = 0; i < 4; i += 1) {
+      summaries.push(await harness.poll(`${INSTANCE_ID}/${task}`, { env: HEALTH_ENV }));
+      clock.advance(MINUTE);
+    }
+    const events = await harness.events();
+
+    expect(summaries.map((s) => [s.failed, s.unobservable])).toEqual(Array(4).fill([1, 0]));
+    expect(events.map((e) => e['detail-type'])).toEqual([]);
   });
 });
