@@ -24,6 +24,7 @@ export const METRIC = {
   PollTasksChanged: 'PollTasksChanged',
   PollTasksFailed: 'PollTasksFailed',
   PollCompleted: 'PollCompleted',
+  PollTasksWatched: 'PollTasksWatched',
   TasksStuck: 'TasksStuck',
   TasksUnobservable: 'TasksUnobservable',
   HealthEventsSTUCK: 'HealthEventsSTUCK',

@@ -101,7 +101,7 @@ export function createScheduledPollHandler(
       }
       logger.info('Poll finished', { ...summary });
       recordPollMetrics(metrics, summary);
-      metrics.addMetric('PollTasksWatched', MetricUnit.Count, summary.watched);
+      metrics.addMetric(METRIC.PollTasksWatched, MetricUnit.Count, summary.watched);
       // The "poller has stopped succeeding" alarm fires when this is missing for two periods.
       metrics.addMetric(METRIC.PollCompleted, MetricUnit.Count, 1);
       return summary;

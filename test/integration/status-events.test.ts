@@ -552,6 +552,8 @@ describe('scheduled poll', () => {
       discovered: 0,
       enqueuedBatches: 0,
       checked: 2,
+      stuck: 0,
+      unobservable: 0,
       changed: 2,
       missing: 0,
       failed: 1,
