@@ -7,6 +7,7 @@ import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { Clock } from '../../lib/clock';
 import { systemClock } from '../../lib/clock';
 import { statusEventId } from '../../lib/status/status-event';
+import { exampleTask } from '../simulator/huawei-dms-simulator';
 import { DynamoDbStatusHistory } from '../../lib/status/status-history';
 import { taskKey } from '../../lib/task-ref';
 import {
@@ -136,6 +137,19 @@ describe('the history route refuses', () => {
 
     expect(response.statusCode).toBe(404);
     expect(response.json.code).toBe('TASK_NOT_OBSERVED');
+  });
+
+  it('nothing, with 200 and no transitions, for a task observed whose changes are not (or no longer) kept', async () => {
+    const taskId = '00000000-0000-4000-8000-00000000cafe';
+    const path = { project_id: PROJECT_ID, instance_id: INSTANCE_ID, task_id: taskId };
+    harness.simulator.putTask(PROJECT_ID, INSTANCE_ID, exampleTask({ id: taskId }));
+    // Observed (its status is on record), its change not delivered to the history.
+    await harness.http(path);
+
+    const response = await harness.history(undefined, path);
+
+    expect(response.statusCode).toBe(200);
+    expect(response.json).toEqual({ transitions: [], next: null });
   });
 
   it.each([

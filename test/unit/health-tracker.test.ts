@@ -1,0 +1,81 @@
+import { PollHealth, type PollHealthDependencies } from '../../lib/health/health-tracker';
+import { HEALTHY, type TaskHealth } from '../../lib/health/task-health';
+import { createLogger } from '../../lib/logger';
+import { createMetrics } from '../../lib/metrics';
+import { healthKey } from '../../lib/health/health-store';
+import { FakeClock } from '../support/fake-clock';
+import { REF } from './status-fixtures';
+
+const POLICY = { stuckAfterMs: new Map([['RESTARTING', 60_000]]), unobservableAfter: 1 };
+
+function setup(store: PollHealthDependencies['store']) {
+  const metrics = createMetrics();
+  const addMetric = jest.spyOn(metrics, 'addMetric');
+  const logger = createLogger();
+  const warn = jest.spyOn(logger, 'warn').mockImplementation(() => undefined);
+  const health = new PollHealth(
+    { store, policy: POLICY, clock: new FakeClock(), logger, metrics },
+    [REF],
+  );
+  const counted = (name: string) => addMetric.mock.calls.filter(([n]) => n === name).length;
+  return { health, counted, warn };
+}
+
+const known = (health: TaskHealth | Error) =>
+  Promise.resolve(new Map<string, TaskHealth | Error>([[healthKey(REF), health]]));
+
+describe('PollHealth', () => {
+  it('never fails the observation when the health cannot be written, and counts it', async () => {
+    const { health, counted, warn } = setup({
+      getMany: () => known(HEALTHY),
+      save: () =>
+        Promise.reject(Object.assign(new Error('down'), { name: 'DependencyUnavailableError' })),
+    });
+
+    await expect(
+      health.record(REF, { kind: 'failed', code: 'UPSTREAM_TIMEOUT' }),
+    ).resolves.toBeUndefined();
+
+    expect(counted('HealthNotAssessed')).toBe(1);
+    expect(warn).toHaveBeenCalledWith('Task health not recorded', {
+      task: healthKey(REF),
+      error: 'DependencyUnavailableError',
+    });
+  });
+
+  it('never fails the observation when the health cannot be read, and counts it', async () => {
+    const { health, counted } = setup({
+      getMany: () => Promise.reject(new Error('down')),
+      save: () => Promise.resolve(true),
+    });
+
+    await expect(
+      health.record(REF, { kind: 'failed', code: 'UPSTREAM_TIMEOUT' }),
+    ).resolves.toBeUndefined();
+
+    expect(counted('HealthNotAssessed')).toBe(1);
+  });
+
+  it('skips a task whose health item cannot be read, and counts it', async () => {
+    const save = jest.fn(() => Promise.resolve(true));
+    const { health, counted } = setup({ getMany: () => known(new Error('unreadable')), save });
+
+    await health.record(REF, { kind: 'failed', code: 'UPSTREAM_TIMEOUT' });
+
+    expect(save).not.toHaveBeenCalled();
+    expect(counted('HealthNotAssessed')).toBe(1);
+  });
+
+  it('counts a committed fact under its condition, and not one that lost the race', async () => {
+    const results = [true, false];
+    const { health, counted } = setup({
+      getMany: () => known(HEALTHY),
+      save: () => Promise.resolve(results.shift()!),
+    });
+
+    await health.record(REF, { kind: 'failed', code: 'UPSTREAM_TIMEOUT' });
+    await health.record(REF, { kind: 'failed', code: 'UPSTREAM_TIMEOUT' });
+
+    expect(counted('HealthEventsUNOBSERVABLE')).toBe(1);
+  });
+});
