@@ -93,13 +93,21 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
     .join('; ');
 }
 
-/** Parsed once per cold start; a bad variable fails the cold start with its name in the message. */
-export function loadConfig(env: Environment): Config {
-  const parsed = environmentSchema.safeParse(env);
+/**
+ * Reads the variables `schema` describes; a bad one is a ConfigurationError naming it (never its
+ * value), so the cold start fails saying what to fix.
+ */
+export function parseEnvironment<S extends z.ZodType>(schema: S, env: Environment): z.output<S> {
+  const parsed = schema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigurationError(`Invalid configuration: ${describeIssues(parsed.error.issues)}`);
   }
-  const e = parsed.data;
+  return parsed.data;
+}
+
+/** Parsed once per cold start; a bad variable fails the cold start with its name in the message. */
+export function loadConfig(env: Environment): Config {
+  const e = parseEnvironment(environmentSchema, env);
   return {
     huawei: {
       secretId: e.HUAWEICLOUD_SECRET_ID,

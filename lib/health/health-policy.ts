@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { describeIssues, type Environment } from '../config';
-import { ConfigurationError } from '../errors';
+import { parseEnvironment, type Environment } from '../config';
 import type { HealthPolicy } from './task-health';
 
 export const STUCK_AFTER_FORMAT =
@@ -41,12 +40,9 @@ const healthEnvironmentSchema = z.object({
 
 /** When a polled task counts as stuck or unobservable (STUCK_AFTER, UNOBSERVABLE_AFTER). */
 export function loadHealthPolicy(env: Environment): HealthPolicy {
-  const parsed = healthEnvironmentSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigurationError(`Invalid configuration: ${describeIssues(parsed.error.issues)}`);
-  }
+  const settings = parseEnvironment(healthEnvironmentSchema, env);
   return {
-    stuckAfterMs: parsed.data.STUCK_AFTER,
-    unobservableAfter: parsed.data.UNOBSERVABLE_AFTER,
+    stuckAfterMs: settings.STUCK_AFTER,
+    unobservableAfter: settings.UNOBSERVABLE_AFTER,
   };
 }

@@ -5,8 +5,9 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
-import { ConfigurationError, DependencyUnavailableError } from '../errors';
+import { DependencyUnavailableError } from '../errors';
 import { batchGetItems } from '../status/batch-get-items';
+import { callDynamoDb } from '../status/dynamodb-call';
 import { taskKey, type TaskRef } from '../task-ref';
 import { HEALTH_KEY_PREFIX } from './health-events';
 import { HEALTHY, type HealthUpdate, type TaskHealth } from './task-health';
@@ -88,19 +89,11 @@ export class DynamoDbHealthStore {
     }
   }
 
-  private async call<T>(operation: () => Promise<T>): Promise<T> {
-    try {
-      return await operation();
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw error;
-      if ((error as { name?: string }).name === 'ResourceNotFoundException') {
-        throw new ConfigurationError(
-          `The status table (STATUS_TABLE_NAME) "${this.tableName}" does not exist.`,
-          error,
-        );
-      }
-      throw new DependencyUnavailableError('Amazon DynamoDB', error);
-    }
+  private call<T>(operation: () => Promise<T>): Promise<T> {
+    return callDynamoDb(
+      { what: 'status table', variable: 'STATUS_TABLE_NAME', name: this.tableName },
+      operation,
+    );
   }
 }
 

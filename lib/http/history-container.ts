@@ -2,8 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
-import { describeIssues, servedProjectsSchema, type Environment } from '../config';
-import { ConfigurationError } from '../errors';
+import { parseEnvironment, servedProjectsSchema, type Environment } from '../config';
 import { createLogger } from '../logger';
 import { SERVICE_NAME, createMetrics } from '../metrics';
 import { DynamoDbStatusHistory } from '../status/status-history';
@@ -44,20 +43,17 @@ export function createHistoryReaderContainer(
   env: Environment = process.env,
   overrides: HistoryReaderOverrides = {},
 ): HistoryReaderContainer {
-  const parsed = historyReaderEnvironmentSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigurationError(`Invalid configuration: ${describeIssues(parsed.error.issues)}`);
-  }
+  const settings = parseEnvironment(historyReaderEnvironmentSchema, env);
   const tracing = createTracing(env, SERVICE_NAME);
   const dynamoDb = tracing.captureClient(
     overrides.dynamoDb ?? new DynamoDBClient(AWS_CLIENT_CONFIG),
   );
   return {
-    config: { projectIds: new Set(parsed.data.HUAWEICLOUD_PROJECT_ID) },
+    config: { projectIds: new Set(settings.HUAWEICLOUD_PROJECT_ID) },
     logger: overrides.logger ?? createLogger(),
     metrics: overrides.metrics ?? createMetrics(),
     tracing,
-    store: new DynamoDbStatusStore(dynamoDb, parsed.data.STATUS_TABLE_NAME),
-    history: new DynamoDbStatusHistory(dynamoDb, parsed.data.HISTORY_TABLE_NAME),
+    store: new DynamoDbStatusStore(dynamoDb, settings.STATUS_TABLE_NAME),
+    history: new DynamoDbStatusHistory(dynamoDb, settings.HISTORY_TABLE_NAME),
   };
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { loadHealthPolicy } from '../health/health-policy';
 import type { HealthPolicy } from '../health/task-health';
-import { describeIssues, type Environment } from '../config';
+import { describeIssues, parseEnvironment, type Environment } from '../config';
 import { ConfigurationError } from '../errors';
 import { instanceRefSchema, taskKey, taskRefSchema, type TaskRef } from '../task-ref';
 
@@ -92,19 +92,16 @@ export function loadPollConfig(
   env: Environment,
   served: { projectIds: ReadonlySet<string>; defaultProjectId: string | undefined },
 ): PollConfig {
-  const parsed = pollEnvironmentSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigurationError(`Invalid configuration: ${describeIssues(parsed.error.issues)}`);
-  }
+  const settings = parseEnvironment(pollEnvironmentSchema, env);
   return {
-    watchList: parseWatchList(parsed.data.WATCHED_TASKS, served),
-    watchesTableName: parsed.data.WATCHES_TABLE_NAME,
-    concurrency: parsed.data.POLL_CONCURRENCY,
+    watchList: parseWatchList(settings.WATCHED_TASKS, served),
+    watchesTableName: settings.WATCHES_TABLE_NAME,
+    concurrency: settings.POLL_CONCURRENCY,
     health: loadHealthPolicy(env),
-    fanOut: parsed.data.POLL_FANOUT_QUEUE_URL
+    fanOut: settings.POLL_FANOUT_QUEUE_URL
       ? {
-          queueUrl: parsed.data.POLL_FANOUT_QUEUE_URL,
-          batchSize: parsed.data.POLL_FANOUT_BATCH_SIZE,
+          queueUrl: settings.POLL_FANOUT_QUEUE_URL,
+          batchSize: settings.POLL_FANOUT_BATCH_SIZE,
         }
       : undefined,
   };
@@ -131,9 +128,6 @@ export function loadPollWorkerConfig(env: Environment): {
   concurrency: number;
   health: HealthPolicy;
 } {
-  const parsed = pollEnvironmentSchema.pick({ POLL_CONCURRENCY: true }).safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigurationError(`Invalid configuration: ${describeIssues(parsed.error.issues)}`);
-  }
-  return { concurrency: parsed.data.POLL_CONCURRENCY, health: loadHealthPolicy(env) };
+  const settings = parseEnvironment(pollEnvironmentSchema.pick({ POLL_CONCURRENCY: true }), env);
+  return { concurrency: settings.POLL_CONCURRENCY, health: loadHealthPolicy(env) };
 }

@@ -6,8 +6,9 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
-import { ConfigurationError, DependencyUnavailableError } from '../errors';
+import { DependencyUnavailableError } from '../errors';
 import { taskKey, type TaskRef } from '../task-ref';
+import { callDynamoDb } from './dynamodb-call';
 import type { StatusChangeDetail } from './status-event';
 
 /** One committed change, as the history keeps it: small, whatever the size of the task. */
@@ -96,18 +97,11 @@ export class DynamoDbStatusHistory {
     return { entries: items.slice(0, limit), older: items[limit], more: items.length > limit };
   }
 
-  private async call<T>(send: () => Promise<T>): Promise<T> {
-    try {
-      return await send();
-    } catch (error) {
-      if ((error as { name?: string }).name === 'ResourceNotFoundException') {
-        throw new ConfigurationError(
-          `The status history table (HISTORY_TABLE_NAME) "${this.tableName}" does not exist.`,
-          error,
-        );
-      }
-      throw new DependencyUnavailableError('Amazon DynamoDB', error);
-    }
+  private call<T>(operation: () => Promise<T>): Promise<T> {
+    return callDynamoDb(
+      { what: 'status history table', variable: 'HISTORY_TABLE_NAME', name: this.tableName },
+      operation,
+    );
   }
 }
 

@@ -8,9 +8,10 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
 import type { ConnectorTask } from '../connector-task';
-import { ConfigurationError, DependencyUnavailableError } from '../errors';
+import { DependencyUnavailableError } from '../errors';
 import { taskKey, type TaskRef } from '../task-ref';
 import { batchGetItems } from './batch-get-items';
+import { callDynamoDb } from './dynamodb-call';
 
 /** What the observer needs to decide whether a status is new: small, read on every observation. */
 export interface StoredStatus {
@@ -177,20 +178,11 @@ export class DynamoDbStatusStore implements StatusStore {
     return tasks;
   }
 
-  /** Translates SDK exceptions into our error model; conditional failures pass through. */
-  private async call<T>(operation: () => Promise<T>): Promise<T> {
-    try {
-      return await operation();
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw error;
-      if ((error as { name?: string }).name === 'ResourceNotFoundException') {
-        throw new ConfigurationError(
-          `The status table (STATUS_TABLE_NAME) "${this.tableName}" does not exist.`,
-          error,
-        );
-      }
-      throw new DependencyUnavailableError('Amazon DynamoDB', error);
-    }
+  private call<T>(operation: () => Promise<T>): Promise<T> {
+    return callDynamoDb(
+      { what: 'status table', variable: 'STATUS_TABLE_NAME', name: this.tableName },
+      operation,
+    );
   }
 }
 

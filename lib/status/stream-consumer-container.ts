@@ -5,8 +5,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import { systemClock, type Clock } from '../clock';
-import { describeIssues, type Environment } from '../config';
-import { ConfigurationError } from '../errors';
+import { parseEnvironment, type Environment } from '../config';
 import { createLogger } from '../logger';
 import { SERVICE_NAME, createMetrics } from '../metrics';
 import { createTracing, type Tracing } from '../tracing';
@@ -40,15 +39,12 @@ export interface StreamConsumerConfig {
 }
 
 export function loadStreamConsumerConfig(env: Environment): StreamConsumerConfig {
-  const parsed = streamConsumerEnvironmentSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigurationError(`Invalid configuration: ${describeIssues(parsed.error.issues)}`);
-  }
+  const settings = parseEnvironment(streamConsumerEnvironmentSchema, env);
   return {
-    eventBusName: parsed.data.EVENT_BUS_NAME,
-    failureQueueUrl: parsed.data.STREAM_FAILURE_QUEUE_URL,
-    historyTableName: parsed.data.HISTORY_TABLE_NAME,
-    historyRetentionMs: parsed.data.HISTORY_RETENTION_DAYS * 86_400_000,
+    eventBusName: settings.EVENT_BUS_NAME,
+    failureQueueUrl: settings.STREAM_FAILURE_QUEUE_URL,
+    historyTableName: settings.HISTORY_TABLE_NAME,
+    historyRetentionMs: settings.HISTORY_RETENTION_DAYS * 86_400_000,
   };
 }
 

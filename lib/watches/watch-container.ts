@@ -4,8 +4,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
 import { AWS_CLIENT_CONFIG } from '../aws-client-config';
 import { systemClock, type Clock } from '../clock';
-import { describeIssues, servedProjectsSchema, type Environment } from '../config';
-import { ConfigurationError } from '../errors';
+import { parseEnvironment, servedProjectsSchema, type Environment } from '../config';
 import { createLogger } from '../logger';
 import { SERVICE_NAME, createMetrics } from '../metrics';
 import { parseWatchList, type WatchEntry } from '../poll/watch-list';
@@ -46,12 +45,9 @@ export function createWatchRoutesContainer(
   env: Environment = process.env,
   overrides: WatchRoutesOverrides = {},
 ): WatchRoutesContainer {
-  const parsed = watchRoutesEnvironmentSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigurationError(`Invalid configuration: ${describeIssues(parsed.error.issues)}`);
-  }
-  const projectIds = new Set(parsed.data.HUAWEICLOUD_PROJECT_ID);
-  const [onlyProject] = parsed.data.HUAWEICLOUD_PROJECT_ID;
+  const settings = parseEnvironment(watchRoutesEnvironmentSchema, env);
+  const projectIds = new Set(settings.HUAWEICLOUD_PROJECT_ID);
+  const [onlyProject] = settings.HUAWEICLOUD_PROJECT_ID;
   const defaultProjectId = projectIds.size === 1 ? onlyProject : undefined;
   const tracing = createTracing(env, SERVICE_NAME);
   const dynamoDb = tracing.captureClient(
@@ -61,7 +57,7 @@ export function createWatchRoutesContainer(
     config: {
       projectIds,
       // The same parse as the poller's, so the listing shows exactly what is polled.
-      configuredWatches: parseWatchList(parsed.data.WATCHED_TASKS, {
+      configuredWatches: parseWatchList(settings.WATCHED_TASKS, {
         projectIds,
         defaultProjectId,
       }),
@@ -70,6 +66,6 @@ export function createWatchRoutesContainer(
     logger: overrides.logger ?? createLogger(),
     metrics: overrides.metrics ?? createMetrics(),
     tracing,
-    watches: new DynamoDbWatchStore(dynamoDb, parsed.data.WATCHES_TABLE_NAME),
+    watches: new DynamoDbWatchStore(dynamoDb, settings.WATCHES_TABLE_NAME),
   };
 }

@@ -1,4 +1,5 @@
 import {
+  ConditionalCheckFailedException,
   DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
@@ -7,8 +8,9 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
-import { ConfigurationError, DependencyUnavailableError } from '../errors';
+import { DependencyUnavailableError } from '../errors';
 import { watchKey, type WatchEntry } from '../poll/watch-list';
+import { callDynamoDb } from '../status/dynamodb-call';
 import { instanceIdSchema, projectIdSchema, taskIdSchema } from '../task-ref';
 
 /** A watch kept in the watches table, and when it was first put. */
@@ -75,18 +77,18 @@ export class DynamoDbWatchStore implements WatchStore {
     createdAt: string,
   ): Promise<{ created: boolean; watch: StoredWatch }> {
     try {
-      await this.client.send(
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: toItem(entry, createdAt),
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
+      await this.call(() =>
+        this.client.send(
+          new PutItemCommand({
+            TableName: this.tableName,
+            Item: toItem(entry, createdAt),
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
       );
       return { created: true, watch: { entry, createdAt } };
     } catch (error) {
-      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') {
-        throw this.translate(error);
-      }
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
     const existing = await this.call(() =>
       this.client.send(
@@ -104,36 +106,27 @@ export class DynamoDbWatchStore implements WatchStore {
 
   async delete(entry: WatchEntry): Promise<boolean> {
     try {
-      await this.client.send(
-        new DeleteItemCommand({
-          TableName: this.tableName,
-          Key: { pk: { S: watchKey(entry) } },
-          ConditionExpression: 'attribute_exists(pk)',
-        }),
+      await this.call(() =>
+        this.client.send(
+          new DeleteItemCommand({
+            TableName: this.tableName,
+            Key: { pk: { S: watchKey(entry) } },
+            ConditionExpression: 'attribute_exists(pk)',
+          }),
+        ),
       );
       return true;
     } catch (error) {
-      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
-      throw this.translate(error);
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
     }
   }
 
-  private async call<T>(send: () => Promise<T>): Promise<T> {
-    try {
-      return await send();
-    } catch (error) {
-      throw this.translate(error);
-    }
-  }
-
-  private translate(error: unknown): Error {
-    if ((error as { name?: string }).name === 'ResourceNotFoundException') {
-      return new ConfigurationError(
-        `The watches table (WATCHES_TABLE_NAME) "${this.tableName}" does not exist.`,
-        error,
-      );
-    }
-    return new DependencyUnavailableError('Amazon DynamoDB', error);
+  private call<T>(operation: () => Promise<T>): Promise<T> {
+    return callDynamoDb(
+      { what: 'watches table', variable: 'WATCHES_TABLE_NAME', name: this.tableName },
+      operation,
+    );
   }
 }
 
