@@ -13,6 +13,9 @@ import { watchKey, type WatchEntry } from '../poll/watch-list';
 import { callDynamoDb } from '../status/dynamodb-call';
 import { instanceIdSchema, projectIdSchema, taskIdSchema } from '../task-ref';
 
+/** Rounds of "refused as present, then found absent" a PUT rides out (a DELETE racing it). */
+const MAX_PUT_ROUNDS = 3;
+
 /** A watch kept in the watches table, and when it was first put. */
 export interface StoredWatch {
   readonly entry: WatchEntry;
@@ -72,10 +75,35 @@ export class DynamoDbWatchStore implements WatchStore {
     return watches;
   }
 
+  /**
+   * Stores the watch unless it is stored already (then answers the stored one). A DELETE landing
+   * between the refused write and the read means it is not stored any more: the write is tried
+   * again, so the caller's watch ends up stored either way.
+   */
   async put(
     entry: WatchEntry,
     createdAt: string,
   ): Promise<{ created: boolean; watch: StoredWatch }> {
+    for (let round = 1; ; round++) {
+      if (await this.putIfAbsent(entry, createdAt))
+        return { created: true, watch: { entry, createdAt } };
+      const existing = await this.call(() =>
+        this.client.send(
+          new GetItemCommand({
+            TableName: this.tableName,
+            Key: { pk: { S: watchKey(entry) } },
+            ConsistentRead: true,
+          }),
+        ),
+      );
+      if (existing.Item) return { created: false, watch: fromItem(existing.Item) };
+      if (round === MAX_PUT_ROUNDS) {
+        throw new DependencyUnavailableError('Amazon DynamoDB (watch kept changing)');
+      }
+    }
+  }
+
+  private async putIfAbsent(entry: WatchEntry, createdAt: string): Promise<boolean> {
     try {
       await this.call(() =>
         this.client.send(
@@ -86,22 +114,11 @@ export class DynamoDbWatchStore implements WatchStore {
           }),
         ),
       );
-      return { created: true, watch: { entry, createdAt } };
+      return true;
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
     }
-    const existing = await this.call(() =>
-      this.client.send(
-        new GetItemCommand({
-          TableName: this.tableName,
-          Key: { pk: { S: watchKey(entry) } },
-          ConsistentRead: true,
-        }),
-      ),
-    );
-    // Deleted between the two calls: the caller's watch is not stored; a retry will store it.
-    if (!existing.Item) throw new DependencyUnavailableError('Amazon DynamoDB (watch changed)');
-    return { created: false, watch: fromItem(existing.Item) };
   }
 
   async delete(entry: WatchEntry): Promise<boolean> {

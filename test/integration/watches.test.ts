@@ -1,5 +1,13 @@
 import { exampleTask } from '../simulator/huawei-dms-simulator';
-import { INSTANCE_ID, PROJECT_ID, TASK_ID, startHarness, type Harness } from '../support/harness';
+import { DeleteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  INSTANCE_ID,
+  PROJECT_ID,
+  TASK_ID,
+  startHarness,
+  watchRouteCaller,
+  type Harness,
+} from '../support/harness';
 
 /*
  * The watch list as data: watches put and deleted through the watch routes (moto's DynamoDB)
@@ -160,5 +168,36 @@ describe('listing the watches', () => {
         readOnly: false,
       }),
     ]);
+  });
+});
+
+describe('a PUT racing a DELETE of the same watch', () => {
+  it('still stores the watch and answers 201, not a dependency failure', async () => {
+    const harness = await setup();
+    const key = `${PROJECT_ID}/${INSTANCE_ID}/*`;
+    const tableName = harness.env.WATCHES_TABLE_NAME!;
+    await harness.watches('PUT', INSTANCE_PATH);
+    // The DELETE lands between the PUT's refused write and its read of the stored watch.
+    const racing = new DynamoDBClient({});
+    let deleted = false;
+    racing.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'GetItemCommand' && !deleted) {
+          deleted = true;
+          await harness.aws.clients.dynamoDb.send(
+            new DeleteItemCommand({ TableName: tableName, Key: { pk: { S: key } } }),
+          );
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'deleteBeforeRead' },
+    );
+
+    const put = await watchRouteCaller(harness.env, racing)('PUT', INSTANCE_PATH);
+    const listed = await harness.watches('GET');
+
+    expect(deleted).toBe(true);
+    expect(put.statusCode).toBe(201);
+    expect((listed.json.watches as { key: string }[]).map((w) => w.key)).toContain(key);
   });
 });
