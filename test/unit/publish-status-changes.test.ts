@@ -54,12 +54,14 @@ function fakeSqs(refuse: boolean | object) {
 const RETENTION_MS = 90 * 86_400_000;
 
 /** A stand-in for the history table: what was recorded, in order, or a refusal of every write. */
-function fakeHistory(refuse: boolean) {
+function fakeHistory(refuse: boolean | object) {
   const recorded: { details: StatusChangeDetail[]; retentionMs: number }[] = [];
   return {
     recorded,
     history: {
       record: (details: readonly StatusChangeDetail[], retentionMs: number) => {
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a rejection that is no Error is a case under test
+        if (typeof refuse === 'object') return Promise.reject(refuse);
         if (refuse) return Promise.reject(new DependencyUnavailableError('Amazon DynamoDB'));
         recorded.push({ details: [...details], retentionMs });
         return Promise.resolve();
@@ -72,7 +74,7 @@ function setup(
   options: {
     answers?: (Answer | Error)[];
     refuseSetAside?: boolean | object;
-    refuseHistory?: boolean;
+    refuseHistory?: boolean | object;
   } = {},
 ) {
   const eventBridge = fakeEventBridge(...(options.answers ?? [acceptAll]));
@@ -607,5 +609,59 @@ describe('status stream handler: status changes by status', () => {
     await consume([streamRecord('INSERT', { newImage: healthItem([healthDetail('STUCK')]) }, '1')]);
 
     expect(dimensioned('StatusChangesByStatus')).toEqual([]);
+  });
+});
+
+describe('status stream handler: while the history cannot be written', () => {
+  const tooLarge = (sequenceNumber: string) =>
+    streamRecord(
+      'INSERT',
+      {
+        newImage: {
+          ...taskItem({ version: 1 }),
+          task: { S: JSON.stringify({ ...connectorTask(), topics: ['x'.repeat(262_144)] }) },
+        },
+      },
+      sequenceNumber,
+    );
+
+  it('says in the log why nothing was published', async () => {
+    const { consume, warn } = setup({ refuseHistory: true });
+
+    await consume([change(REF, 1, '1')]);
+
+    expect(warn).toHaveBeenCalledWith(
+      'Status change events not delivered; the stream will redeliver them',
+      expect.objectContaining({ putEventsCalls: 0, putEventsError: 'StatusHistoryNotRecorded' }),
+    );
+  });
+
+  it('returns a health write that lies between other records and the first change', async () => {
+    const { consume } = setup({ refuseHistory: true });
+    const health = streamRecord('INSERT', { newImage: healthItem([healthDetail('STUCK')]) }, '91');
+
+    const response = await consume([idempotencyRecord('90'), health, change(REF, 1, '92')]);
+
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: '91' }] });
+  });
+
+  it('returns a change too large to publish without setting it aside, to record its history first', async () => {
+    const { consume, sqs } = setup({ refuseHistory: true });
+
+    const response = await consume([tooLarge('95')]);
+
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: '95' }] });
+    expect(sqs.sent).toEqual([]);
+  });
+
+  it('names a history failure that is no Error as Error in the log', async () => {
+    const { consume, error } = setup({ refuseHistory: {} });
+
+    await consume([change(REF, 1, '1')]);
+
+    expect(error).toHaveBeenCalledWith(
+      'Could not record the status history; the stream will redeliver',
+      { error: 'Error' },
+    );
   });
 });

@@ -148,4 +148,18 @@ describe('SignatureGuard', () => {
     expect(await settlesSoon(probe)).toBe(true);
     expect(await settlesSoon(next)).toBe(false);
   });
+
+  it('keeps the turn of a new probe when a request let out while the AK was trusted settles', async () => {
+    const guard = new SignatureGuard();
+    admitted(await guard.admit(AK)).accepted();
+    const first = admitted(await guard.admit(AK));
+    const second = admitted(await guard.admit(AK));
+    first.rejected(refusal);
+    admitted(await guard.admit(AK));
+
+    second.inconclusive();
+    const next = guard.admit(AK);
+
+    expect(await settlesSoon(next)).toBe(false);
+  });
 });

@@ -153,6 +153,12 @@ describe('assessHealth: stuck', () => {
     ]);
   });
 
+  it('never reports a stay whose start is unknown', () => {
+    const [update] = polls([observed('RESTARTING', null)]);
+
+    expect(update).toBeUndefined();
+  });
+
   it('never reports a status without a threshold', () => {
     const [update] = polls([observed('RUNNING', T0 - 1_000 * MINUTE)]);
 
