@@ -15,6 +15,7 @@ module.exports = {
     'batched-status-reads',
     'dynamodb-status-store',
     'event-publisher',
+    'health-tracker',
     'publish-status-changes',
     'signature-guard',
     'status-stream',

@@ -539,7 +539,12 @@ function expectAnsweredAsSpecified(
       code: undefined,
     });
     expect(response.headers?.['content-type']).toBe('application/json');
-    expect(response.json).toEqual(expected.task);
+    // The task as normalized, plus since when (and how long) it has been in its status.
+    expect(response.json).toEqual({
+      ...expected.task,
+      statusSince: expect.any(String) as string,
+      statusDurationMs: expect.any(Number) as number,
+    });
     return 'task';
   }
   expect(response.statusCode).toBe(expected.statusCode);

@@ -116,7 +116,7 @@ describe('DynamoDbStatusStore.commitChange', () => {
     const error = (await store.commitChange(REF, change(2)).catch((e: unknown) => e)) as Error;
 
     expect(error.name).toBe('ConfigurationError');
-    expect(error.message).toContain('STATUS_TABLE_NAME');
+    expect(error.message).toMatch(/^The status table \(STATUS_TABLE_NAME\) ".+" does not exist\.$/);
   });
 });
 

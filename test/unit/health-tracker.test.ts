@@ -78,4 +78,16 @@ describe('PollHealth', () => {
 
     expect(counted('HealthEventsUNOBSERVABLE')).toBe(1);
   });
+
+  it('counts a task past its threshold as stuck, and a stay with no known start or a failed poll as not', async () => {
+    const { health } = setup({ getMany: () => known(HEALTHY), save: () => Promise.resolve(true) });
+    const longAgo = new Date(new FakeClock().now() - 3_600_000).toISOString();
+
+    await health.record(REF, { kind: 'observed', status: 'RESTARTING', statusSince: longAgo });
+    await health.record(REF, { kind: 'observed', status: 'RESTARTING', statusSince: null });
+    await health.record(REF, { kind: 'observed', status: null, statusSince: longAgo });
+    await health.record(REF, { kind: 'failed', code: 'UPSTREAM_TIMEOUT' });
+
+    expect(health.counts.stuck).toBe(1);
+  });
 });
