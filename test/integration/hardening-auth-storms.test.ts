@@ -11,23 +11,10 @@ import { CLOCK_SKEW_WARNING } from '../../lib/huawei/dms-client';
 import { exampleTask } from '../simulator/huawei-dms-simulator';
 import { captureJsonLines } from '../support/capture-output';
 import { FakeClock } from '../support/fake-clock';
-import { INSTANCE_ID, PROJECT_ID, startHarness, type Harness } from '../support/harness';
+import { INSTANCE_ID, PROJECT_ID, harnessPerTest, type Harness } from '../support/harness';
 import { ROTATED_CREDENTIALS, TEST_CREDENTIALS, secretString } from '../support/test-credentials';
 
-const harnesses: Harness[] = [];
-
-async function setup(options: Parameters<typeof startHarness>[0] = {}): Promise<Harness> {
-  const harness = await startHarness({
-    ...options,
-    overrides: { random: () => 0, ...options.overrides },
-  });
-  harnesses.push(harness);
-  return harness;
-}
-
-afterAll(async () => {
-  await Promise.all(harnesses.map((h) => h.stop()));
-});
+const setup = harnessPerTest();
 
 function watchTasks(harness: Harness, count: number): string {
   const ids = Array.from(

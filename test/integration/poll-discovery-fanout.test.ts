@@ -5,21 +5,11 @@ import { createPollWorkerHandler } from '../../lib/poll/poll-worker';
 import { DELETED_STATUS } from '../../lib/status/status-event';
 import { exampleTask } from '../simulator/huawei-dms-simulator';
 import { uniqueName } from '../support/aws-resources';
-import { INSTANCE_ID, PROJECT_ID, TASK_ID, startHarness, type Harness } from '../support/harness';
+import { INSTANCE_ID, PROJECT_ID, TASK_ID, harnessPerTest, type Harness } from '../support/harness';
 import { lambdaContext } from '../support/lambda';
 import { TEST_CREDENTIALS } from '../support/test-credentials';
 
-const harnesses: Harness[] = [];
-
-async function setup(): Promise<Harness> {
-  const harness = await startHarness({ overrides: { random: () => 0 } });
-  harnesses.push(harness);
-  return harness;
-}
-
-afterAll(async () => {
-  await Promise.all(harnesses.map((h) => h.stop()));
-});
+const setup = harnessPerTest();
 
 /** Task ids in a fixed order, distinct from the harness's own example task. */
 function taskIds(count: number): string[] {

@@ -14,7 +14,7 @@ import {
 } from '../../lib/health/health-events';
 import { EVENT_DETAIL_TYPE } from '../../lib/status/status-event';
 import { exampleTask } from '../simulator/huawei-dms-simulator';
-import { INSTANCE_ID, PROJECT_ID, startHarness, type Harness } from '../support/harness';
+import { INSTANCE_ID, PROJECT_ID, harnessPerTest } from '../support/harness';
 import { ROTATED_CREDENTIALS, TEST_CREDENTIALS } from '../support/test-credentials';
 
 const MINUTE = 60_000;
@@ -33,15 +33,11 @@ function steppedClock(): Clock & { advance(ms: number): void } {
   };
 }
 
-const harnesses: Harness[] = [];
-afterAll(async () => {
-  await Promise.all(harnesses.map((h) => h.stop()));
-});
+const startHarness = harnessPerTest();
 
 async function setup(taskId: string, status = 'RUNNING') {
   const clock = steppedClock();
-  const harness = await startHarness({ overrides: { clock, random: () => 0 } });
-  harnesses.push(harness);
+  const harness = await startHarness({ overrides: { clock } });
   harness.simulator.putTask(PROJECT_ID, INSTANCE_ID, exampleTask({ id: taskId, status }));
   /** One scheduled poll of the task, a minute after the previous one. */
   const poll = async () => {
@@ -144,8 +140,7 @@ describe('an outage of our own', () => {
       endpoint: 'http://127.0.0.1:9',
       maxAttempts: 1,
     });
-    const harness = await startHarness({ overrides: { clock, secretsManager, random: () => 0 } });
-    harnesses.push(harness);
+    const harness = await startHarness({ overrides: { clock, secretsManager } });
     const task = '00000000-0000-4000-8000-00000000a003';
     harness.simulator.putTask(PROJECT_ID, INSTANCE_ID, exampleTask({ id: task }));
     const summaries = [];

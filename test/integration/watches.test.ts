@@ -4,7 +4,7 @@ import {
   INSTANCE_ID,
   PROJECT_ID,
   TASK_ID,
-  startHarness,
+  harnessPerTest,
   watchRouteCaller,
   type Harness,
 } from '../support/harness';
@@ -20,17 +20,7 @@ const NOT_SERVED = 'aaaabbbbccccddddeeeeffff00001111';
 const INSTANCE_PATH = { project_id: PROJECT_ID, instance_id: INSTANCE_ID };
 const TASK_PATH = { ...INSTANCE_PATH, task_id: TASK_ID };
 
-const harnesses: Harness[] = [];
-
-async function setup(): Promise<Harness> {
-  const harness = await startHarness({ overrides: { random: () => 0 } });
-  harnesses.push(harness);
-  return harness;
-}
-
-afterAll(async () => {
-  await Promise.all(harnesses.map((h) => h.stop()));
-});
+const setup = harnessPerTest();
 
 /** The task ids one poll asked Huawei for (ShowConnectorTask), sorted. */
 function observedTaskIds(harness: Harness): string[] {
@@ -147,8 +137,7 @@ describe('the watch routes', () => {
 
 describe('listing the watches', () => {
   it('answers the WATCHED_TASKS entries as read-only beside the stored watches', async () => {
-    const harness = await startHarness({ env: { WATCHED_TASKS: `${INSTANCE_ID}/*` } });
-    harnesses.push(harness);
+    const harness = await setup({ env: { WATCHED_TASKS: `${INSTANCE_ID}/*` } });
     await harness.watches('PUT', { project_id: PROJECT_ID });
 
     const response = await harness.watches('GET');

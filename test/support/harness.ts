@@ -224,6 +224,25 @@ export function watchRouteCaller(
 }
 
 /**
+ * For a test file that wants a fresh harness per test: each call starts one (zero backoff unless
+ * the options say otherwise), and every one started is stopped after the file.
+ */
+export function harnessPerTest(): (options?: HarnessOptions) => Promise<Harness> {
+  const started: Harness[] = [];
+  afterAll(async () => {
+    await Promise.all(started.map((harness) => harness.stop()));
+  });
+  return async (options = {}) => {
+    const harness = await startHarness({
+      ...options,
+      overrides: { random: () => 0, ...options.overrides },
+    });
+    started.push(harness);
+    return harness;
+  };
+}
+
+/**
  * The real handlers wired to real SDK clients against moto and to the Huawei simulator, with
  * one example task (RUNNING) served.
  */
