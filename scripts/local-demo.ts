@@ -16,7 +16,7 @@ export interface DemoTask {
   readonly name: string;
   /** Its status at Huawei when `npm start` begins. */
   readonly status: string;
-  /** What Huawei answers for this task (ShowConnectorTask) until a step heals it. */
+  /** What Huawei answers for this task until a step heals it (listed, it shows no status). */
   readonly fault?: Fault;
 }
 

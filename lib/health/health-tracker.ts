@@ -30,22 +30,44 @@ export interface HealthCounts {
 
 /**
  * One poll's view of its tasks' health, kept across polls: read once per poll (in batches, while
- * the poll's first calls are under way), each outcome assessed, only what changed written.
+ * the poll's first calls are under way, or as list pages name the tasks), each outcome assessed, only what changed written.
  * Health is a by-product of polling: a failure to read or write it is logged and counted, and
  * never fails the task's observation.
  */
 export class PollHealth {
   readonly #deps: PollHealthDependencies;
-  readonly #known: Promise<Map<string, TaskHealth | Error> | Error>;
+  /** Each task's health as read at this poll, by health key; read once per task. */
+  readonly #known = new Map<string, Promise<TaskHealth | Error | undefined>>();
   #stuck = 0;
   #unobservable = 0;
 
   constructor(deps: PollHealthDependencies, refs: readonly TaskRef[]) {
     this.#deps = deps;
-    this.#known = deps.store.getMany(refs).catch((error: unknown) => {
-      deps.logger.warn('Task health not read; this poll assesses none', { error: nameOf(error) });
+    this.prefetch(refs);
+  }
+
+  /**
+   * Starts reading, in one batch, the health of tasks not read yet: those known when the poll
+   * starts, then each list page's tasks as the page comes in.
+   */
+  prefetch(refs: readonly TaskRef[]): void {
+    const fresh = refs.filter((ref) => !this.#known.has(healthKey(ref)));
+    if (fresh.length === 0) return;
+    const { store, logger } = this.#deps;
+    const read = store.getMany(fresh).catch((error: unknown) => {
+      logger.warn('Task health not read; these tasks are not assessed', {
+        tasks: fresh.length,
+        error: nameOf(error),
+      });
       return error instanceof Error ? error : new Error(String(error));
     });
+    for (const ref of fresh) {
+      const key = healthKey(ref);
+      this.#known.set(
+        key,
+        read.then((found) => (found instanceof Error ? found : found.get(key))),
+      );
+    }
   }
 
   get counts(): HealthCounts {
@@ -54,8 +76,8 @@ export class PollHealth {
 
   async record(ref: TaskRef, outcome: PollOutcome): Promise<void> {
     const { store, policy, clock, logger, metrics } = this.#deps;
-    const known = await this.#known;
-    const previous = known instanceof Error ? known : known.get(healthKey(ref));
+    this.prefetch([ref]);
+    const previous = await this.#known.get(healthKey(ref));
     if (previous === undefined || previous instanceof Error) {
       metrics.addMetric(METRIC.HealthNotAssessed, MetricUnit.Count, 1);
       return;

@@ -1,36 +1,74 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import { DependencyUnavailableError } from '../errors';
-import { taskRefSchema, type TaskRef } from '../task-ref';
+import { MAX_LIST_PAGES, LIST_PAGE_LIMIT } from '../huawei/task-list-pages';
+import {
+  instanceIdSchema,
+  projectIdSchema,
+  taskIdSchema,
+  taskRefSchema,
+  type TaskRef,
+} from '../task-ref';
+import { weightOf, type InstanceWatch, type PollPlan } from './poll-plan';
 
-/** One SQS message: a slice of the watch list for one worker invocation to poll. */
-export const pollBatchMessageSchema = z.object({
-  version: z.literal(1),
-  tasks: z.array(taskRefSchema).min(1).max(2_000),
+const instanceWatchSchema = z.strictObject({
+  projectId: projectIdSchema,
+  instanceId: instanceIdSchema,
+  taskIds: z.array(taskIdSchema).max(MAX_LIST_PAGES * LIST_PAGE_LIMIT),
 });
 
-export type PollBatchMessage = z.infer<typeof pollBatchMessageSchema>;
+/**
+ * One SQS message: a slice of the watch list for one worker invocation to poll. `instances` came
+ * with list-page polling; a message without it (enqueued before) is still a valid batch.
+ */
+export const pollBatchMessageSchema = z
+  .object({
+    version: z.literal(1),
+    tasks: z.array(taskRefSchema).max(2_000),
+    instances: z.array(instanceWatchSchema).max(2_000).default([]),
+  })
+  .refine((message) => message.tasks.length + message.instances.length > 0, {
+    message: 'a poll batch names at least one task or instance',
+  });
 
 /** SendMessageBatch takes at most ten messages. */
 const SQS_BATCH = 10;
 const MAX_SEND_ROUNDS = 3;
 
 /**
- * Splits `refs` into messages of `batchSize` tasks and enqueues them for the worker function.
+ * Splits a plan into batches of about `batchSize` tasks' worth (an instance counts as one list
+ * page's worth, see `weightOf`; one heavier than a batch goes alone), instances first.
+ */
+export function splitPlan(plan: PollPlan, batchSize: number): PollPlan[] {
+  const batches: { tasks: TaskRef[]; instances: InstanceWatch[] }[] = [];
+  let weight = batchSize;
+  const room = (needed: number) => {
+    if (weight > 0 && weight + needed > batchSize) {
+      batches.push({ tasks: [], instances: [] });
+      weight = 0;
+    }
+    weight += needed;
+    return batches[batches.length - 1]!;
+  };
+  for (const watch of plan.instances) room(weightOf(watch)).instances.push(watch);
+  for (const ref of plan.tasks) room(1).tasks.push(ref);
+  return batches;
+}
+
+/**
+ * Splits a plan into messages (`splitPlan`) and enqueues them for the worker function.
  * SendMessageBatch can fail per entry: only those are resent, a few times, before giving up.
  * Returns the number of messages sent.
  */
 export async function enqueuePollBatches(
   sqs: SQSClient,
   queueUrl: string,
-  refs: readonly TaskRef[],
+  plan: PollPlan,
   batchSize: number,
 ): Promise<number> {
-  const bodies: string[] = [];
-  for (let start = 0; start < refs.length; start += batchSize) {
-    const message: PollBatchMessage = { version: 1, tasks: refs.slice(start, start + batchSize) };
-    bodies.push(JSON.stringify(message));
-  }
+  const bodies = splitPlan(plan, batchSize).map((batch) =>
+    JSON.stringify({ version: 1, ...batch }),
+  );
   for (let start = 0; start < bodies.length; start += SQS_BATCH) {
     let entries = bodies
       .slice(start, start + SQS_BATCH)

@@ -14,8 +14,10 @@ import { METRIC } from '../metrics';
 import type { CallOptions } from '../huawei/dms-client';
 import { BatchedStatusReads } from '../status/batched-status-reads';
 import type { StatusStore } from '../status/status-store';
-import type { TaskObserver } from '../task-observer';
-import { taskKey, type TaskRef } from '../task-ref';
+import type { TaskCheck, TaskObserver } from '../task-observer';
+import { taskKey, type InstanceRef, type TaskRef } from '../task-ref';
+import { observeInstance, type InstancePollContext, type PollOutcomes } from './observe-instance';
+import type { InstanceWatch, PollPlan } from './poll-plan';
 
 export interface PollFailure {
   readonly task: string;
@@ -24,8 +26,10 @@ export interface PollFailure {
 }
 
 export interface PollSummary {
-  /** Tasks for which Huawei gave an answer (present or gone). */
+  /** Tasks for which Huawei gave an answer (present or gone), on a list page or on their own. */
   readonly checked: number;
+  /** Of those, tasks seen on the list pages of watched instances (no request of their own). */
+  readonly listed: number;
   /** Tasks past their status's STUCK_AFTER threshold. */
   readonly stuck: number;
   /** Tasks that could not be observed for UNOBSERVABLE_AFTER polls or more in a row. */
@@ -77,75 +81,143 @@ export interface PollOptions extends CallOptions {
 }
 
 /**
- * Observes every task with at most `concurrency` upstream calls in flight. Stored statuses are
- * read after each upstream answer, in shared batches; one failing task never blocks the others; a
- * throttled task is retried later in the same poll (the rate limiter has slowed down meanwhile).
+ * Observes every watched task with at most `concurrency` upstream calls in flight: tasks watched
+ * one by one through their own ShowConnectorTask, watched instances through their
+ * ListConnectorTasks pages (lib/poll/observe-instance.ts). Stored statuses are read after each
+ * upstream answer, in shared batches; one failing task or instance never blocks the others; a
+ * throttled one is retried later in the same poll (the rate limiter has slowed down meanwhile).
  */
 export async function pollTasks(
-  refs: readonly TaskRef[],
+  plan: PollPlan,
   deps: PollDependencies,
   options: PollOptions,
 ): Promise<PollResult> {
   const reads = new BatchedStatusReads(deps.store, READ_LINGER_MS);
   const health = options.health
-    ? new PollHealth({ ...deps, store: deps.healthStore, policy: options.health }, refs)
+    ? new PollHealth({ ...deps, store: deps.healthStore, policy: options.health }, plan.tasks)
     : undefined;
   const call: CallOptions = {
     deadline: options.deadline,
     ...(options.signal ? { signal: options.signal } : {}),
   };
-  const queue = refs.map((ref) => ({ ref, requeues: 0 }));
-  let checked = 0;
-  let changed = 0;
-  let missing = 0;
-  const failures: PollFailure[] = [];
-  let infrastructureFailed = 0;
+  const tally = new PollTally(health);
+  const check = async (ref: TaskRef) => {
+    const result = await deps.observer.check(ref, call, reads.read);
+    await tally.observed(ref, result);
+  };
+  const instance: InstancePollContext = {
+    observer: deps.observer,
+    store: deps.store,
+    call,
+    read: reads.read,
+    health,
+    tally,
+    check: async (ref) => {
+      try {
+        await check(ref);
+      } catch (error) {
+        await tally.failed(taskKey(ref), error, [ref]);
+      }
+    },
+  };
+  // Instances first: each may hold its worker for several pages.
+  const queue: WorkItem[] = [
+    ...plan.instances.map((watch) => ({ kind: 'instance' as const, watch, requeues: 0 })),
+    ...plan.tasks.map((ref) => ({ kind: 'task' as const, ref, requeues: 0 })),
+  ];
 
   const worker = async () => {
     for (let item = queue.shift(); item; item = queue.shift()) {
       try {
-        const result = await deps.observer.check(item.ref, call, reads.read);
-        checked += 1;
-        if (result.statusChanged) changed += 1;
-        if (result.kind === 'gone') missing += 1;
-        await health?.record(
-          item.ref,
-          result.kind === 'gone'
-            ? { kind: 'observed', status: null, statusSince: null }
-            : { kind: 'observed', status: result.task.status, statusSince: result.statusSince },
-        );
+        if (item.kind === 'task') await check(item.ref);
+        else {
+          const mayRetry = item.requeues < MAX_THROTTLE_REQUEUES;
+          await observeInstance(item.watch, instance, { retryThrottled: mayRetry });
+        }
       } catch (error) {
         if (error instanceof UpstreamThrottledError && item.requeues < MAX_THROTTLE_REQUEUES) {
           queue.push({ ...item, requeues: item.requeues + 1 });
           continue;
         }
-        const failure = pollFailure(taskKey(item.ref), error);
-        failures.push(failure);
-        // Only Huawei's side makes a task unobservable: an outage of our own (Secrets Manager,
-        // DynamoDB, configuration) is every task's, and has its own alarms.
-        if (error instanceof UpstreamError) {
-          await health?.record(item.ref, { kind: 'failed', code: failure.code });
-        }
-        if (error instanceof DependencyUnavailableError || error instanceof ConfigurationError) {
-          infrastructureFailed += 1;
-        }
+        if (item.kind === 'task') await tally.failed(taskKey(item.ref), error, [item.ref]);
+        // A listing Huawei refused was already recorded by observeInstance, with its tasks' health.
+        else await tally.failed(instanceLabel(item.watch), error, []);
       }
     }
   };
-  const workers = Math.max(1, Math.min(options.concurrency, refs.length));
+  const workers = Math.max(1, Math.min(options.concurrency, queue.length));
   await Promise.all(Array.from({ length: workers }, worker));
-  return {
-    summary: {
-      checked,
-      stuck: health?.counts.stuck ?? 0,
-      unobservable: health?.counts.unobservable ?? 0,
-      changed,
-      missing,
-      failed: failures.length,
-      failures: failures.slice(0, REPORTED_FAILURES),
-    },
-    infrastructureFailed,
-  };
+  return tally.result();
+}
+
+type WorkItem =
+  | { readonly kind: 'task'; readonly ref: TaskRef; readonly requeues: number }
+  | { readonly kind: 'instance'; readonly watch: InstanceWatch; readonly requeues: number };
+
+/** How a failed instance appears in a poll summary. */
+export function instanceLabel(instance: InstanceRef): string {
+  return `${instance.projectId}/${instance.instanceId}/*`;
+}
+
+/** A poll's counts, and the health of each task it reached. */
+class PollTally implements PollOutcomes {
+  #checked = 0;
+  #changed = 0;
+  #missing = 0;
+  #listed = 0;
+  #infrastructureFailed = 0;
+  readonly #failures: PollFailure[] = [];
+
+  constructor(private readonly health: PollHealth | undefined) {}
+
+  async observed(ref: TaskRef, result: TaskCheck): Promise<void> {
+    this.#checked += 1;
+    if (result.statusChanged) this.#changed += 1;
+    if (result.kind === 'gone') this.#missing += 1;
+    await this.health?.record(
+      ref,
+      result.kind === 'gone'
+        ? { kind: 'observed', status: null, statusSince: null }
+        : { kind: 'observed', status: result.task.status, statusSince: result.statusSince },
+    );
+  }
+
+  listed(count: number): void {
+    this.#listed += count;
+  }
+
+  /**
+   * `affected` are the tasks the failure hid from us. Only Huawei's side makes them unobservable:
+   * an outage of our own (Secrets Manager, DynamoDB, configuration) is every task's, and has its
+   * own alarms.
+   */
+  async failed(what: string, error: unknown, affected: readonly TaskRef[]): Promise<void> {
+    const failure = pollFailure(what, error);
+    this.#failures.push(failure);
+    if (error instanceof UpstreamError) {
+      for (const ref of affected)
+        await this.health?.record(ref, { kind: 'failed', code: failure.code });
+    }
+    if (error instanceof DependencyUnavailableError || error instanceof ConfigurationError) {
+      this.#infrastructureFailed += 1;
+    }
+  }
+
+  result(): PollResult {
+    return {
+      summary: {
+        checked: this.#checked,
+        listed: this.#listed,
+        stuck: this.health?.counts.stuck ?? 0,
+        unobservable: this.health?.counts.unobservable ?? 0,
+        changed: this.#changed,
+        missing: this.#missing,
+        failed: this.#failures.length,
+        failures: this.#failures.slice(0, REPORTED_FAILURES),
+      },
+      infrastructureFailed: this.#infrastructureFailed,
+    };
+  }
 }
 
 export function recordPollMetrics(metrics: Metrics, summary: PollSummary): void {

@@ -36,7 +36,8 @@ export function createPollWorkerHandler(
         if (!message.success) {
           throw new InvalidRequestError('Malformed poll batch message.');
         }
-        const { summary, infrastructureFailed } = await pollTasks(message.data.tasks, container, {
+        const { tasks, instances } = message.data;
+        const { summary, infrastructureFailed } = await pollTasks({ tasks, instances }, container, {
           concurrency: options.concurrency,
           deadline,
           signal,
@@ -50,7 +51,7 @@ export function createPollWorkerHandler(
         recordPollMetrics(metrics, summary);
         if (infrastructureFailed > 0) {
           throw new DependencyUnavailableError(
-            `Infrastructure for ${infrastructureFailed} of ${message.data.tasks.length} tasks of the batch`,
+            `Infrastructure for ${infrastructureFailed} of the batch's ${tasks.length} tasks and ${instances.length} instances`,
           );
         }
       };

@@ -7,12 +7,12 @@ import type { Container } from '../container';
 import { lambdaHandler } from '../lambda-handler';
 import { METRIC } from '../metrics';
 import { upstreamDeadline } from '../deadline';
-import { taskKey, type TaskRef } from '../task-ref';
+import { taskKey, type InstanceRef, type TaskRef } from '../task-ref';
 import { mapSettled } from '../concurrency';
 import { DynamoDbWatchStore, type WatchReader } from '../watches/watch-store';
 import { discoverProjectInstances } from './discover-instances';
-import { discoverInstanceTasks } from './discover-tasks';
 import { enqueuePollBatches } from './fan-out';
+import { planWeight, type PollPlan } from './poll-plan';
 import {
   REPORTED_FAILURES,
   pollFailure,
@@ -24,10 +24,13 @@ import {
 import { watchKey, type PollConfig, type WatchEntry } from './watch-list';
 
 export interface ScheduledPollSummary extends PollSummary {
-  /** Tasks this poll watched: WATCHED_TASKS and the stored watches, expanded and deduplicated. */
+  /**
+   * Tasks this poll watched: WATCHED_TASKS and the stored watches, each once; a watched
+   * instance's tasks are counted as listed (by the workers, when the poll was fanned out).
+   */
   readonly watched: number;
-  /** Tasks found through whole-instance entries (including removed ones being confirmed). */
-  readonly discovered: number;
+  /** Instances whose tasks are read from their list pages (whole-instance and -project watches). */
+  readonly instances: number;
   /** Worker messages enqueued instead of polling inline (large watch lists). */
   readonly enqueuedBatches: number;
 }
@@ -41,11 +44,10 @@ export type ScheduledPollHandler = middy.MiddyfiedHandler<
 
 /**
  * Run by an EventBridge schedule: reads the stored watches (so a change made through the watch
- * routes takes effect at the next poll, without a redeploy), joins them to WATCHED_TASKS,
- * expands whole-project entries through ListInstances and whole-instance entries through the
- * list API, then
- * polls the tasks inline, or fans them out to the worker queue when there are too many for one
- * invocation. Returns (and logs) a summary.
+ * routes takes effect at the next poll, without a redeploy), joins them to WATCHED_TASKS, expands
+ * whole-project entries through ListInstances, then polls the tasks and instances inline, or fans
+ * them out to the worker queue when there are too many for one invocation. Returns (and logs) a
+ * summary.
  */
 export function createScheduledPollHandler(
   container: Container,
@@ -62,30 +64,31 @@ export function createScheduledPollHandler(
       // Unreadable stored watches fail the poll: polling only part of the list would look
       // complete, and the missing PollCompleted metric is what raises the alarm.
       const entries = watchedEntries(pollConfig.watchList, await watches.list(), config);
-      const { refs, discovered, failures } = await expandWatchList(
+      const { plan, failures } = await expandWatchList(
         container,
         entries,
         pollConfig.concurrency,
         call,
       );
+      const planned = { instances: plan.instances.length, tasks: plan.tasks.length };
 
       let summary: ScheduledPollSummary;
-      if (pollConfig.fanOut && sqs && refs.length > pollConfig.fanOut.batchSize) {
+      if (pollConfig.fanOut && sqs && planWeight(plan) > pollConfig.fanOut.batchSize) {
         const enqueuedBatches = await enqueuePollBatches(
           sqs,
           pollConfig.fanOut.queueUrl,
-          refs,
+          plan,
           pollConfig.fanOut.batchSize,
         );
         summary = {
           ...emptySummary(failures),
-          watched: refs.length,
-          discovered,
+          watched: planned.tasks,
+          instances: planned.instances,
           enqueuedBatches,
         };
       } else {
         // Nothing to redeliver here: an infrastructure failure waits for the next poll.
-        const { summary: polled } = await pollTasks(refs, container, {
+        const { summary: polled } = await pollTasks(plan, container, {
           ...call,
           concurrency: pollConfig.concurrency,
           health: pollConfig.health,
@@ -94,8 +97,8 @@ export function createScheduledPollHandler(
           ...polled,
           failed: polled.failed + failures.length,
           failures: [...failures, ...polled.failures].slice(0, REPORTED_FAILURES),
-          watched: refs.length,
-          discovered,
+          watched: planned.tasks + polled.listed,
+          instances: planned.instances,
           enqueuedBatches: 0,
         };
       }
@@ -125,18 +128,17 @@ function watchedEntries(
   return [...entries.values()];
 }
 
+/**
+ * The watch list as a poll plan: whole-project entries become their instances (ListInstances),
+ * and a task watched by name inside a watched instance rides with that instance's listing.
+ */
 async function expandWatchList(
   container: Container,
   watchList: readonly WatchEntry[],
   concurrency: number,
   call: { deadline: number; signal?: AbortSignal },
-): Promise<{ refs: TaskRef[]; discovered: number; failures: PollFailure[] }> {
-  const refs = new Map<string, TaskRef>();
-  const instanceEntries = new Map<string, { projectId: string; instanceId: string }>();
-  for (const entry of watchList) {
-    if (entry.kind === 'task') refs.set(taskKey(entry.ref), entry.ref);
-    if (entry.kind === 'instance') instanceEntries.set(watchKey(entry), entry);
-  }
+): Promise<{ plan: PollPlan; failures: PollFailure[] }> {
+  const instances = new Map<string, InstanceRef>();
   const failures: PollFailure[] = [];
   const projects = watchList.filter((entry) => entry.kind === 'project');
   const listings = await mapSettled(projects, concurrency, (project) =>
@@ -147,30 +149,39 @@ async function expandWatchList(
       failures.push(pollFailure(`${projects[index]!.projectId}/*`, result.error));
       return;
     }
-    for (const instance of result.value) {
-      instanceEntries.set(watchKey({ kind: 'instance', ...instance }), instance);
-    }
+    for (const instance of result.value) instances.set(instanceKey(instance), instance);
   });
-  const instances = [...instanceEntries.values()];
-  const discoveries = await mapSettled(instances, concurrency, (instance) =>
-    discoverInstanceTasks(instance, container, call),
-  );
-  let discovered = 0;
-  discoveries.forEach((result, index) => {
-    if (result.ok) {
-      discovered += result.value.refs.length;
-      for (const ref of result.value.refs) refs.set(taskKey(ref), ref);
-      return;
-    }
-    const instance = instances[index]!;
-    failures.push(pollFailure(`${instance.projectId}/${instance.instanceId}/*`, result.error));
-  });
-  return { refs: [...refs.values()], discovered, failures };
+  for (const entry of watchList) {
+    if (entry.kind === 'instance') instances.set(instanceKey(entry), entry);
+  }
+  const byName = new Map<string, string[]>();
+  const tasks = new Map<string, TaskRef>();
+  for (const entry of watchList) {
+    if (entry.kind !== 'task') continue;
+    const inWatchedInstance = byName.get(instanceKey(entry.ref)) ?? [];
+    if (instances.has(instanceKey(entry.ref))) {
+      byName.set(instanceKey(entry.ref), [...inWatchedInstance, entry.ref.taskId]);
+    } else tasks.set(taskKey(entry.ref), entry.ref);
+  }
+  const plan: PollPlan = {
+    tasks: [...tasks.values()],
+    instances: [...instances.entries()].map(([key, instance]) => ({
+      projectId: instance.projectId,
+      instanceId: instance.instanceId,
+      taskIds: [...new Set(byName.get(key))],
+    })),
+  };
+  return { plan, failures };
+}
+
+function instanceKey(instance: InstanceRef): string {
+  return `${instance.projectId}/${instance.instanceId}`;
 }
 
 function emptySummary(failures: PollFailure[]): PollSummary {
   return {
     checked: 0,
+    listed: 0,
     stuck: 0,
     unobservable: 0,
     changed: 0,

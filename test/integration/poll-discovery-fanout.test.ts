@@ -27,13 +27,17 @@ function putTasks(harness: Harness, ids: readonly string[], status = 'RUNNING'):
 const WHOLE_INSTANCE = `${INSTANCE_ID}/*`;
 
 describe('watching a whole instance', () => {
-  it('discovers every task through the paginated list API and observes each', async () => {
+  it('observes every task from the pages of the list API, with no request per task', async () => {
     const harness = await setup();
     putTasks(harness, taskIds(59)); // plus the harness's example task: 60, two pages of 50
 
     const summary = await harness.poll(WHOLE_INSTANCE, { remainingMs: 30_000 });
 
-    expect(summary).toMatchObject({ discovered: 60, checked: 60, changed: 60, failed: 0 });
+    expect(summary).toMatchObject({ listed: 60, checked: 60, changed: 60, failed: 0 });
+    expect(harness.simulator.requests.map((r) => r.path.split('/').at(-1))).toEqual([
+      'tasks',
+      'tasks',
+    ]);
     const listCalls = harness.simulator.requests.filter((r) => r.path.endsWith('/connector/tasks'));
     // Each page signed with our key, its signature verified by the simulator (or 'rejected').
     expect(
@@ -62,7 +66,7 @@ describe('watching a whole instance', () => {
 
     const summary = await harness.poll(WHOLE_INSTANCE);
 
-    expect(summary).toMatchObject({ discovered: 2, checked: 2, changed: 1 });
+    expect(summary).toMatchObject({ listed: 2, checked: 2, changed: 1 });
     const events = (await harness.events()).map((e) => e.detail);
     expect(events).toEqual([
       expect.objectContaining({ taskId: newTask, previousStatus: null, status: 'WAITING' }),
@@ -169,6 +173,28 @@ describe('fan-out to the worker queue', () => {
     expect(response).toEqual({ batchItemFailures: [] });
     const observed = (await harness.events()).map((e) => e.detail.taskId).sort();
     expect(observed).toEqual([...ids].sort());
+  });
+
+  it('fans a watched instance out whole, and its worker observes it from the list pages', async () => {
+    const { harness, queueUrl, ids } = await fanOutSetup(4);
+    await harness.poll(`${WHOLE_INSTANCE},${INSTANCE_ID}/${ids[0]}`, {
+      env: { POLL_FANOUT_QUEUE_URL: queueUrl, POLL_FANOUT_BATCH_SIZE: '3' },
+    });
+    const records = await receiveAll(harness, queueUrl);
+    const worker = createPollWorkerHandler(harness.container, { concurrency: 4 });
+
+    const response = await worker({ Records: records }, lambdaContext(20_000));
+
+    expect(records.map((r) => JSON.parse(r.body) as unknown)).toEqual([
+      {
+        version: 1,
+        tasks: [],
+        instances: [{ projectId: PROJECT_ID, instanceId: INSTANCE_ID, taskIds: [ids[0]] }],
+      },
+    ]);
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(harness.simulator.requests.map((r) => r.query)).toEqual(['offset=0&limit=50']);
+    expect(await harness.events()).toHaveLength(5);
   });
 
   it('reports a malformed message as a batch item failure without losing the others', async () => {

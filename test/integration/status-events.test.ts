@@ -549,9 +549,10 @@ describe('scheduled poll', () => {
 
     expect(summary).toEqual({
       watched: 3,
-      discovered: 0,
+      instances: 0,
       enqueuedBatches: 0,
       checked: 2,
+      listed: 0,
       stuck: 0,
       unobservable: 0,
       changed: 2,

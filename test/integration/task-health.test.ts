@@ -35,13 +35,13 @@ function steppedClock(): Clock & { advance(ms: number): void } {
 
 const startHarness = harnessPerTest();
 
-async function setup(taskId: string, status = 'RUNNING') {
+async function setup(taskId: string, status = 'RUNNING', watch = `${INSTANCE_ID}/${taskId}`) {
   const clock = steppedClock();
   const harness = await startHarness({ overrides: { clock } });
   harness.simulator.putTask(PROJECT_ID, INSTANCE_ID, exampleTask({ id: taskId, status }));
   /** One scheduled poll of the task, a minute after the previous one. */
   const poll = async () => {
-    const summary = await harness.poll(`${INSTANCE_ID}/${taskId}`, { env: HEALTH_ENV });
+    const summary = await harness.poll(watch, { env: HEALTH_ENV });
     clock.advance(MINUTE);
     return summary;
   };
@@ -153,5 +153,46 @@ describe('an outage of our own', () => {
 
     expect(summaries.map((s) => [s.failed, s.unobservable])).toEqual(Array(4).fill([1, 0]));
     expect(events.map((e) => e['detail-type'])).toEqual([]);
+  });
+});
+
+describe('a task of a watched instance, seen on its list pages', () => {
+  const TASK = '00000000-0000-4000-8000-00000000a003';
+  const WHOLE_INSTANCE = `${INSTANCE_ID}/*`;
+
+  it('yields one Stuck event once past the threshold, with no request of its own', async () => {
+    const { poll, delivered, harness } = await setup(TASK, 'RESTARTING', WHOLE_INSTANCE);
+
+    for (let i = 0; i < 7; i += 1) await poll();
+    const events = await delivered();
+
+    expect(events.filter((type) => type === STUCK_DETAIL_TYPE)).toHaveLength(1);
+    expect(harness.simulator.requests.every((r) => r.path.endsWith('/connector/tasks'))).toBe(true);
+  });
+
+  it('yields one Unobservable event per known task when the listing answers 5xx for 3 polls, then one Observable Again', async () => {
+    const { poll, delivered, harness } = await setup(TASK, 'RUNNING', WHOLE_INSTANCE);
+    await poll();
+    harness.simulator.setFault({ kind: 'status', status: 503 });
+
+    const failing = [];
+    for (let i = 0; i < 4; i += 1) failing.push(await poll());
+    const whileFailing = await delivered();
+    harness.simulator.setFault(undefined);
+    await poll();
+    const afterwards = await delivered();
+
+    // The instance holds the harness's own task beside TASK: both are known, both hidden.
+    expect(failing.map((s) => [s.failed, s.unobservable])).toEqual([
+      [1, 0],
+      [1, 0],
+      [1, 2],
+      [1, 2],
+    ]);
+    expect(whileFailing.filter((type) => type !== EVENT_DETAIL_TYPE)).toEqual([
+      UNOBSERVABLE_DETAIL_TYPE,
+      UNOBSERVABLE_DETAIL_TYPE,
+    ]);
+    expect(afterwards).toEqual([OBSERVABLE_AGAIN_DETAIL_TYPE, OBSERVABLE_AGAIN_DETAIL_TYPE]);
   });
 });

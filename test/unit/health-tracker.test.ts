@@ -4,7 +4,7 @@ import { createLogger } from '../../lib/logger';
 import { createMetrics } from '../../lib/metrics';
 import { healthKey } from '../../lib/health/health-store';
 import { FakeClock } from '../support/fake-clock';
-import { REF } from './status-fixtures';
+import { OTHER_REF, REF } from './status-fixtures';
 
 const POLICY = { stuckAfterMs: new Map([['RESTARTING', 60_000]]), unobservableAfter: 1 };
 
@@ -89,5 +89,46 @@ describe('PollHealth', () => {
     await health.record(REF, { kind: 'failed', code: 'UPSTREAM_TIMEOUT' });
 
     expect(health.counts.stuck).toBe(1);
+  });
+
+  it('reads the health of tasks found during the poll once, in one batch', async () => {
+    const getMany = jest.fn((refs: readonly (typeof REF)[]) =>
+      Promise.resolve(new Map(refs.map((ref) => [healthKey(ref), HEALTHY] as const))),
+    );
+    const { health } = setup({ getMany, save: () => Promise.resolve(true) });
+
+    health.prefetch([REF, OTHER_REF]);
+    health.prefetch([OTHER_REF]);
+    await health.record(OTHER_REF, { kind: 'failed', code: 'UPSTREAM_TIMEOUT' });
+
+    expect(getMany.mock.calls).toEqual([[[REF]], [[OTHER_REF]]]);
+  });
+
+  it('reads the health of a task nobody announced when its outcome comes in', async () => {
+    const getMany = jest.fn((refs: readonly (typeof REF)[]) =>
+      Promise.resolve(new Map(refs.map((ref) => [healthKey(ref), HEALTHY] as const))),
+    );
+    const save = jest.fn(() => Promise.resolve(true));
+    const { health } = setup({ getMany, save });
+
+    await health.record(OTHER_REF, { kind: 'failed', code: 'UPSTREAM_TIMEOUT' });
+
+    expect(getMany.mock.calls).toEqual([[[REF]], [[OTHER_REF]]]);
+    expect(save).toHaveBeenCalledWith(OTHER_REF, expect.anything(), expect.any(Number));
+  });
+
+  it('names how many tasks went unassessed when a batch of health cannot be read', async () => {
+    const { health, warn } = setup({
+      getMany: () => Promise.reject(Object.assign(new Error('down'), { name: 'Boom' })),
+      save: () => Promise.resolve(true),
+    });
+
+    health.prefetch([OTHER_REF]);
+    await health.record(OTHER_REF, { kind: 'failed', code: 'UPSTREAM_TIMEOUT' });
+
+    expect(warn).toHaveBeenLastCalledWith('Task health not read; these tasks are not assessed', {
+      tasks: 1,
+      error: 'Boom',
+    });
   });
 });

@@ -81,7 +81,7 @@ describe('pollTasks', () => {
     const { container } = setup(failures(upstream, infrastructure));
 
     const { summary, infrastructureFailed } = await pollTasks(
-      [...upstream, ...infrastructure],
+      { tasks: [...upstream, ...infrastructure], instances: [] },
       container,
       call,
     );
@@ -94,7 +94,11 @@ describe('pollTasks', () => {
     const [task] = refs(1);
     const { container } = setup(new Map([[task!.taskId, new ConfigurationError('bad secret')]]));
 
-    const { infrastructureFailed } = await pollTasks([task!], container, call);
+    const { infrastructureFailed } = await pollTasks(
+      { tasks: [task!], instances: [] },
+      container,
+      call,
+    );
 
     expect(infrastructureFailed).toBe(1);
   });
@@ -103,7 +107,11 @@ describe('pollTasks', () => {
     const upstream = refs(3);
     const { container } = setup(failures(upstream, []));
 
-    const { infrastructureFailed } = await pollTasks(upstream, container, call);
+    const { infrastructureFailed } = await pollTasks(
+      { tasks: upstream, instances: [] },
+      container,
+      call,
+    );
 
     expect(infrastructureFailed).toBe(0);
   });

@@ -1,0 +1,280 @@
+import {
+  TaskNotFoundError,
+  UpstreamThrottledError,
+  UpstreamUnavailableError,
+} from '../../lib/errors';
+import type { TaskListPage } from '../../lib/huawei/task-list-pages';
+import {
+  observeInstance,
+  type InstancePollContext,
+  type PollOutcomes,
+} from '../../lib/poll/observe-instance';
+import type { InstanceWatch } from '../../lib/poll/poll-plan';
+import { DELETED_STATUS } from '../../lib/status/status-event';
+import type { ListedTask, TaskObserver } from '../../lib/task-observer';
+import type { TaskRef } from '../../lib/task-ref';
+import { exampleTask } from '../simulator/huawei-dms-simulator';
+import { REF } from './status-fixtures';
+
+const INSTANCE = { projectId: REF.projectId, instanceId: REF.instanceId };
+const WATCH: InstanceWatch = { ...INSTANCE, taskIds: [] };
+const ids = (count: number, from = 0) =>
+  Array.from(
+    { length: count },
+    (_, i) => `00000000-0000-4000-8000-${String(from + i).padStart(12, '0')}`,
+  );
+const ref = (taskId: string): TaskRef => ({ ...INSTANCE, taskId });
+
+function page(entities: unknown[], offset = 0, more = false): TaskListPage {
+  return {
+    offset,
+    entities,
+    totalNumber: offset + entities.length + (more ? 1 : 0),
+    requestId: 'req-1',
+    lookedAt: 1_000,
+    answeredAt: 1_020,
+    more,
+  };
+}
+
+interface Scenario {
+  pages?: TaskListPage[];
+  /** Thrown by the listing after its pages. */
+  listingError?: Error;
+  known?: { taskId: string; status: string }[] | Error;
+  watch?: InstanceWatch;
+  retryThrottled?: boolean;
+}
+
+function run(scenario: Scenario) {
+  const listedRefs: TaskRef[] = [];
+  const checked: TaskRef[] = [];
+  const failed: { what: string; code: string; affected: string[] }[] = [];
+  const prefetched: string[][] = [];
+  let listedCount = 0;
+  const observer = {
+    async *listPages() {
+      for (const p of scenario.pages ?? []) yield await Promise.resolve(p);
+      if (scenario.listingError) throw scenario.listingError;
+    },
+    observeListed: (task: ListedTask) => {
+      listedRefs.push(task.ref);
+      return Promise.resolve({
+        task: task.task,
+        statusChanged: false,
+        previousStatus: task.task.status,
+        statusSince: null,
+        upstreamRequestId: task.upstreamRequestId,
+      });
+    },
+  } as unknown as TaskObserver;
+  const tally: PollOutcomes = {
+    observed: () => Promise.resolve(),
+    listed: (count) => {
+      listedCount += count;
+    },
+    failed: (what, error, affected) => {
+      failed.push({
+        what,
+        code: (error as { code?: string }).code ?? 'none',
+        affected: affected.map((r) => r.taskId),
+      });
+      return Promise.resolve();
+    },
+  };
+  const known = scenario.known ?? [];
+  const ctx: InstancePollContext = {
+    observer,
+    store: {
+      listByInstance: () =>
+        known instanceof Error ? Promise.reject(known) : Promise.resolve(known),
+    },
+    call: { deadline: Number.MAX_SAFE_INTEGER },
+    read: () => Promise.resolve(undefined),
+    health: { prefetch: (refs) => prefetched.push(refs.map((r) => r.taskId)) },
+    tally,
+    check: (r) => {
+      checked.push(r);
+      return Promise.resolve();
+    },
+  };
+  const outcome = observeInstance(scenario.watch ?? WATCH, ctx, {
+    retryThrottled: scenario.retryThrottled ?? false,
+  });
+  return { outcome, listedRefs, checked, failed, prefetched, listed: () => listedCount };
+}
+
+const entities = (taskIds: string[]) => taskIds.map((id) => exampleTask({ id }));
+
+describe('observeInstance', () => {
+  it('observes every listed task from its page, with no request of its own', async () => {
+    const tasks = ids(3);
+    const result = run({ pages: [page(entities(tasks))] });
+
+    await result.outcome;
+
+    expect(result.listedRefs).toEqual(tasks.map(ref));
+    expect(result.checked).toEqual([]);
+    expect(result.listed()).toBe(3);
+  });
+
+  it("reads the health of each page's tasks in one batch as the page comes in", async () => {
+    const [first, second] = [ids(2), ids(1, 2)];
+    const result = run({
+      pages: [page(entities(first), 0, true), page(entities(second), 2)],
+    });
+
+    await result.outcome;
+
+    expect(result.prefetched).toEqual([first, second]);
+  });
+
+  it('records a task listed twice (it moved while we paged) once, where it was first seen', async () => {
+    const [task] = ids(1);
+    const result = run({
+      pages: [page(entities([task!]), 0, true), page(entities([task!]), 1)],
+    });
+
+    await result.outcome;
+
+    expect(result.listedRefs).toEqual([ref(task!)]);
+    expect(result.listed()).toBe(1);
+  });
+
+  it('asks on its own for a task whose entity the task cannot be made from', async () => {
+    const [whole, partial] = ids(2);
+    const withoutStatus: Record<string, unknown> = exampleTask({ id: partial });
+    delete withoutStatus.status;
+    const result = run({ pages: [page([exampleTask({ id: whole }), withoutStatus])] });
+
+    await result.outcome;
+
+    expect(result.listedRefs).toEqual([ref(whole!)]);
+    expect(result.checked).toEqual([ref(partial!)]);
+    expect(result.failed).toEqual([]);
+  });
+
+  it('reports an entity that names no usable task as a failure of the instance', async () => {
+    const result = run({ pages: [page([{ id: 'not-a-uuid' }, 42])] });
+
+    await result.outcome;
+
+    expect(result.failed).toEqual([
+      {
+        what: `${REF.projectId}/${REF.instanceId}/*`,
+        code: 'UPSTREAM_CONTRACT_VIOLATION',
+        affected: [],
+      },
+      {
+        what: `${REF.projectId}/${REF.instanceId}/*`,
+        code: 'UPSTREAM_CONTRACT_VIOLATION',
+        affected: [],
+      },
+    ]);
+    expect(result.checked).toEqual([]);
+  });
+
+  it('asks on its own for known tasks the listing no longer shows, but not for deleted ones', async () => {
+    const [listed, gone, deleted] = ids(3);
+    const result = run({
+      pages: [page(entities([listed!]))],
+      known: [
+        { taskId: listed!, status: 'RUNNING' },
+        { taskId: gone!, status: 'RUNNING' },
+        { taskId: deleted!, status: DELETED_STATUS },
+      ],
+    });
+
+    await result.outcome;
+
+    expect(result.checked).toEqual([ref(gone!)]);
+  });
+
+  it('asks on its own for a task watched by name that the listing does not show', async () => {
+    const [listed, named] = ids(2);
+    const result = run({
+      pages: [page(entities([listed!]))],
+      watch: { ...WATCH, taskIds: [listed!, named!] },
+    });
+
+    await result.outcome;
+
+    expect(result.checked).toEqual([ref(named!)]);
+  });
+
+  it('confirms each known task on its own when the instance is gone', async () => {
+    const [known] = ids(1);
+    const result = run({
+      listingError: new TaskNotFoundError('instance'),
+      known: [{ taskId: known!, status: 'RUNNING' }],
+    });
+
+    await result.outcome;
+
+    expect(result.checked).toEqual([ref(known!)]);
+    expect(result.failed).toEqual([]);
+  });
+
+  it('reports a refused listing once, naming the tasks it hid from us for their health', async () => {
+    const [listed, hidden, named] = ids(3);
+    const result = run({
+      pages: [page(entities([listed!]), 0, true)],
+      listingError: new UpstreamUnavailableError(),
+      known: [
+        { taskId: listed!, status: 'RUNNING' },
+        { taskId: hidden!, status: 'RUNNING' },
+      ],
+      watch: { ...WATCH, taskIds: [named!] },
+    });
+
+    await result.outcome;
+
+    expect(result.failed).toEqual([
+      {
+        what: `${REF.projectId}/${REF.instanceId}/*`,
+        code: 'UPSTREAM_UNAVAILABLE',
+        affected: [named!, hidden!],
+      },
+    ]);
+    expect(result.checked).toEqual([]);
+  });
+
+  it('hands a throttled first page back to be tried again later, when it may', async () => {
+    const throttled = new UpstreamThrottledError();
+    const result = run({ listingError: throttled, retryThrottled: true });
+
+    await expect(result.outcome).rejects.toBe(throttled);
+    expect(result.failed).toEqual([]);
+  });
+
+  it('reports a throttled listing as a failure when it may not be tried again', async () => {
+    const result = run({
+      listingError: new UpstreamThrottledError(),
+      retryThrottled: false,
+    });
+
+    await result.outcome;
+
+    expect(result.failed.map((f) => f.code)).toEqual(['UPSTREAM_THROTTLED']);
+  });
+
+  it('keeps a throttled listing that already recorded tasks, rather than list them again', async () => {
+    const result = run({
+      pages: [page(entities(ids(1)), 0, true)],
+      listingError: new UpstreamThrottledError(),
+      retryThrottled: true,
+    });
+
+    await result.outcome;
+
+    expect(result.failed.map((f) => f.code)).toEqual(['UPSTREAM_THROTTLED']);
+  });
+
+  it('fails when the status table cannot say which tasks it knows, after recording the listed', async () => {
+    const down = new Error('DynamoDB down');
+    const result = run({ pages: [page(entities(ids(2)))], known: down });
+
+    await expect(result.outcome).rejects.toBe(down);
+    expect(result.listedRefs).toHaveLength(2);
+  });
+});
