@@ -1,12 +1,12 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { DependencyUnavailableError } from '../errors';
 import { taskRefSchema, type TaskRef } from '../task-ref';
 
 /** One SQS message: a slice of the watch list for one worker invocation to poll. */
 export const pollBatchMessageSchema = z.object({
   version: z.literal(1),
-  tasks: z.array(taskRefSchema).min(1).max(2_000),
+  tasks: z.array(taskRefSchema).check(z.minLength(1), z.maxLength(2_000)),
 });
 
 export type PollBatchMessage = z.infer<typeof pollBatchMessageSchema>;
