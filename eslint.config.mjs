@@ -36,6 +36,35 @@ export default tseslint.config(
     },
   },
   {
+    // Bundled into every function: full zod is ~440 KB of a minified bundle and cannot be
+    // tree-shaken; zod/mini imported as a namespace keeps only the validators in use.
+    files: ['lib/**/*.ts', 'functions/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            ...['zod', 'zod/v4', 'zod/v3'].map((name) => ({
+              name,
+              message:
+                "Runtime code uses zod/mini (`import * as z from 'zod/mini'`): full zod adds ~440 KB to every function bundle and its cold start.",
+            })),
+          ],
+        },
+      ],
+      // Not no-restricted-imports' importNames: that also flags `import * as z`.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "ImportDeclaration[source.value='zod/mini'] > ImportSpecifier[imported.name='z']",
+          message:
+            "Use `import * as z from 'zod/mini'`: esbuild cannot tree-shake the re-exported `z` object, so `import { z }` bundles all of zod/mini.",
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.mjs', '**/*.cjs', '**/*.js'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {

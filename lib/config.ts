@@ -1,10 +1,11 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ConfigurationError } from './errors';
 import { REGION_PATTERN, dmsBaseUrl, endpointProblem } from './huawei/endpoint';
 import { projectIdSchema } from './task-ref';
+import './zod-locale';
 
 const integer = (min: number, max: number, fallback: number) =>
-  z.coerce.number().int().min(min).max(max).default(fallback);
+  z._default(z.coerce.number().check(z.int(), z.minimum(min), z.maximum(max)), fallback);
 
 const commaList = (value: string) =>
   value
@@ -13,50 +14,53 @@ const commaList = (value: string) =>
     .filter((item) => item.length > 0);
 
 /** HUAWEICLOUD_PROJECT_ID: every function that answers for a project refuses the others. */
-export const servedProjectsSchema = z
-  .string()
-  .transform(commaList)
-  .pipe(
-    z
-      .array(projectIdSchema)
-      .min(1, 'is required: the comma-separated project id(s) this deployment serves'),
-  );
+export const servedProjectsSchema = z.pipe(
+  z.pipe(z.string(), z.transform(commaList)),
+  z
+    .array(projectIdSchema)
+    .check(z.minLength(1, 'is required: the comma-separated project id(s) this deployment serves')),
+);
 
 /** The public configuration interface; every name is documented in the README. */
 const environmentSchema = z.object({
-  HUAWEICLOUD_SECRET_ID: z.string().trim().min(1, 'is required (Secrets Manager secret id or ARN)'),
+  HUAWEICLOUD_SECRET_ID: z
+    .string()
+    .check(z.trim(), z.minLength(1, 'is required (Secrets Manager secret id or ARN)')),
   HUAWEICLOUD_REGION: z
     .string()
-    .trim()
-    .regex(REGION_PATTERN, 'must be a Huawei Cloud region such as cn-north-4'),
-  HUAWEICLOUD_ENDPOINT: z
-    .string()
-    .trim()
-    .optional()
-    .transform((value, ctx) => {
+    .check(z.trim(), z.regex(REGION_PATTERN, 'must be a Huawei Cloud region such as cn-north-4')),
+  HUAWEICLOUD_ENDPOINT: z.pipe(
+    z.optional(z.string().check(z.trim())),
+    z.transform((value, ctx) => {
       if (!value) return undefined;
       let url: URL;
       try {
         url = new URL(value);
       } catch {
-        ctx.addIssue({ code: 'custom', message: 'must be an absolute URL' });
+        ctx.issues.push({ code: 'custom', message: 'must be an absolute URL', input: value });
         return z.NEVER;
       }
       const problem = endpointProblem(url);
       if (problem) {
-        ctx.addIssue({ code: 'custom', message: problem });
+        ctx.issues.push({ code: 'custom', message: problem, input: value });
         return z.NEVER;
       }
       return url;
     }),
+  ),
   HUAWEICLOUD_PROJECT_ID: servedProjectsSchema,
-  STATUS_TABLE_NAME: z.string().trim().min(3, 'is required (DynamoDB table name)'),
+  STATUS_TABLE_NAME: z
+    .string()
+    .check(z.trim(), z.minLength(3, 'is required (DynamoDB table name)')),
   SECRET_CACHE_TTL_SECONDS: integer(0, 86_400, 300),
   UPSTREAM_ATTEMPT_TIMEOUT_MS: integer(100, 60_000, 3_000),
   UPSTREAM_MAX_ATTEMPTS: integer(1, 10, 3),
   UPSTREAM_MAX_RESPONSE_BYTES: integer(1_024, 10 * 1024 * 1024, 1024 * 1024),
   /** Ceiling per Lambda instance; it is what bounds a poll's pressure on Huawei's API. */
-  UPSTREAM_MAX_REQUESTS_PER_SECOND: z.coerce.number().min(0.1).max(10_000).default(50),
+  UPSTREAM_MAX_REQUESTS_PER_SECOND: z._default(
+    z.coerce.number().check(z.minimum(0.1), z.maximum(10_000)),
+    50,
+  ),
   /** How long a direct invocation's result is replayed for the same payload (0 turns it off). */
   INVOKE_IDEMPOTENCY_TTL_SECONDS: integer(0, 3_600, 30),
   /** Used when there is no Lambda context to derive a deadline from (local runs, tests). */
@@ -97,7 +101,10 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
  * Reads the variables `schema` describes; a bad one is a ConfigurationError naming it (never its
  * value), so the cold start fails saying what to fix.
  */
-export function parseEnvironment<S extends z.ZodType>(schema: S, env: Environment): z.output<S> {
+export function parseEnvironment<S extends z.ZodMiniType>(
+  schema: S,
+  env: Environment,
+): z.output<S> {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigurationError(`Invalid configuration: ${describeIssues(parsed.error.issues)}`);

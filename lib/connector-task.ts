@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { UpstreamContractError } from './errors';
 
 /*
@@ -38,9 +38,10 @@ const LATEST_REPRESENTABLE_EPOCH_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 // Upstream: Huawei's 200 body. Omitted and null are both accepted (Huawei leaves out whatever does
 // not apply), but a present value of the wrong type is a broken contract, not something to guess.
 
-const upstreamText = (description: string) => z.string().nullish().describe(description);
-const upstreamFlag = (description: string) => z.boolean().nullish().describe(description);
-const upstreamCount = (description: string) => z.number().int().nullish().describe(description);
+const upstreamText = (description: string) => z.nullish(z.string()).check(z.describe(description));
+const upstreamFlag = (description: string) => z.nullish(z.boolean()).check(z.describe(description));
+const upstreamCount = (description: string) =>
+  z.nullish(z.number().check(z.int())).check(z.describe(description));
 
 export const upstreamSourceTaskSchema = z
   .object({
@@ -69,7 +70,7 @@ export const upstreamSourceTaskSchema = z
     ),
     topics_mapping: upstreamText('Comma-separated topic mappings.'),
   })
-  .describe('Kafka-to-Kafka replication settings; only for KAFKA_REPLICATOR_SOURCE.');
+  .check(z.describe('Kafka-to-Kafka replication settings; only for KAFKA_REPLICATOR_SOURCE.'));
 
 export const upstreamSinkTaskSchema = z
   .object({
@@ -94,31 +95,31 @@ export const upstreamSinkTaskSchema = z
     key_converter: upstreamText('Key converter class.'),
     kv_delimiter: upstreamText('Delimiter between key and value (default ":").'),
   })
-  .describe('OBS dump settings; only for OBS_SINK.');
+  .check(z.describe('OBS dump settings; only for OBS_SINK.'));
 
 export const upstreamConnectorTaskSchema = z
   .object({
-    id: z.string().min(1).describe('Task ID.'),
+    id: z.string().check(z.minLength(1), z.describe('Task ID.')),
     status: z
       .string()
-      .min(1)
-      .describe(withKnownValues('Task status; Huawei calls the range open.', KNOWN_VALUES.status)),
+      .check(
+        z.minLength(1),
+        z.describe(
+          withKnownValues('Task status; Huawei calls the range open.', KNOWN_VALUES.status),
+        ),
+      ),
     task_name: upstreamText('Task name.'),
     topics: upstreamText('Comma-separated topic names.'),
     topics_regex: upstreamText('Regular expression selecting topics.'),
     source_type: upstreamText(withKnownValues('Source type.', KNOWN_VALUES.sourceType)),
-    source_task: upstreamSourceTaskSchema.nullish(),
+    source_task: z.nullish(upstreamSourceTaskSchema),
     sink_type: upstreamText(withKnownValues('Sink type.', KNOWN_VALUES.sinkType)),
-    sink_task: upstreamSinkTaskSchema.nullish(),
+    sink_task: z.nullish(upstreamSinkTaskSchema),
     create_time: z
-      .number()
-      .int()
-      .min(0)
-      .max(LATEST_REPRESENTABLE_EPOCH_MS)
-      .nullish()
-      .describe('Creation time, epoch milliseconds.'),
+      .nullish(z.number().check(z.int(), z.minimum(0), z.maximum(LATEST_REPRESENTABLE_EPOCH_MS)))
+      .check(z.describe('Creation time, epoch milliseconds.')),
   })
-  .describe('ShowConnectorTask 200 response body. Fields not listed here are dropped.');
+  .check(z.describe('ShowConnectorTask 200 response body. Fields not listed here are dropped.'));
 
 export type UpstreamConnectorTask = z.infer<typeof upstreamConnectorTaskSchema>;
 type UpstreamSourceTask = z.infer<typeof upstreamSourceTaskSchema>;
@@ -128,16 +129,18 @@ type UpstreamSinkTask = z.infer<typeof upstreamSinkTaskSchema>;
 // Published: the stable shape. Every key is always present so consumers never have to tell
 // "absent" from "undefined"; these descriptions are the JSON Schema and OpenAPI documentation.
 
-const text = (description: string) => z.string().nullable().describe(description);
-const flag = (description: string) => z.boolean().nullable().describe(description);
-const count = (description: string) => z.number().int().nullable().describe(description);
-const list = (description: string) => z.array(z.string().min(1)).describe(description);
+const text = (description: string) => z.nullable(z.string()).check(z.describe(description));
+const flag = (description: string) => z.nullable(z.boolean()).check(z.describe(description));
+const count = (description: string) =>
+  z.nullable(z.number().check(z.int())).check(z.describe(description));
+const list = (description: string) =>
+  z.array(z.string().check(z.minLength(1))).check(z.describe(description));
 
 const NULL_WHEN_ABSENT = 'Null when Huawei does not report it.';
 
 const kafkaReplicatorSourceSchema = z
   .object({
-    type: z.literal('KAFKA_REPLICATOR_SOURCE').describe('Kafka-to-Kafka replication.'),
+    type: z.literal('KAFKA_REPLICATOR_SOURCE').check(z.describe('Kafka-to-Kafka replication.')),
     currentClusterName: text(`Alias of this Kafka instance. ${NULL_WHEN_ABSENT}`),
     clusterName: text(`Alias of the peer Kafka instance. ${NULL_WHEN_ABSENT}`),
     userName: text(
@@ -186,11 +189,11 @@ const kafkaReplicatorSourceSchema = z
     ),
     topicsMapping: list('Topic mappings as Huawei writes them; empty when there are none.'),
   })
-  .describe('Settings of a Kafka-to-Kafka replication source.');
+  .check(z.describe('Settings of a Kafka-to-Kafka replication source.'));
 
 const obsSinkSchema = z
   .object({
-    type: z.literal('OBS_SINK').describe('Dump to OBS object storage.'),
+    type: z.literal('OBS_SINK').check(z.describe('Dump to OBS object storage.')),
     consumerStrategy: text(
       withKnownValues(`Where dumping starts. ${NULL_WHEN_ABSENT}`, KNOWN_VALUES.consumerStrategy),
     ),
@@ -215,52 +218,66 @@ const obsSinkSchema = z
     keyConverter: text(`Key converter class. ${NULL_WHEN_ABSENT}`),
     kvDelimiter: text(`Delimiter between key and value. ${NULL_WHEN_ABSENT}`),
   })
-  .describe('Settings of a dump to OBS object storage.');
+  .check(z.describe('Settings of a dump to OBS object storage.'));
 
 /** Lets a new Huawei type through as a name instead of failing the whole read. */
 const unsupportedEndpointSchema = (side: 'source' | 'sink') =>
   z
     .object({
-      type: z.literal('UNSUPPORTED').describe(`A ${side} type this service does not interpret.`),
-      upstreamType: z.string().min(1).describe(`The ${side} type exactly as Huawei reports it.`),
+      type: z
+        .literal('UNSUPPORTED')
+        .check(z.describe(`A ${side} type this service does not interpret.`)),
+      upstreamType: z
+        .string()
+        .check(z.minLength(1), z.describe(`The ${side} type exactly as Huawei reports it.`)),
     })
-    .describe(`A ${side} type this service does not know yet; only its name is reported.`);
+    .check(z.describe(`A ${side} type this service does not know yet; only its name is reported.`));
 
 const connectorTaskSourceSchema = z
-  .discriminatedUnion('type', [kafkaReplicatorSourceSchema, unsupportedEndpointSchema('source')])
-  .nullable()
-  .describe(
-    'Where the task reads from; null when it has none (source type NONE, empty or absent).',
+  .nullable(
+    z.discriminatedUnion('type', [
+      kafkaReplicatorSourceSchema,
+      unsupportedEndpointSchema('source'),
+    ]),
+  )
+  .check(
+    z.describe(
+      'Where the task reads from; null when it has none (source type NONE, empty or absent).',
+    ),
   );
 
 const connectorTaskSinkSchema = z
-  .discriminatedUnion('type', [obsSinkSchema, unsupportedEndpointSchema('sink')])
-  .nullable()
-  .describe('Where the task writes to; null when it has none (sink type NONE, empty or absent).');
+  .nullable(z.discriminatedUnion('type', [obsSinkSchema, unsupportedEndpointSchema('sink')]))
+  .check(
+    z.describe(
+      'Where the task writes to; null when it has none (sink type NONE, empty or absent).',
+    ),
+  );
 
 export const connectorTaskSchema = z
   .object({
-    id: z.string().min(1).describe('Smart Connect task ID.'),
+    id: z.string().check(z.minLength(1), z.describe('Smart Connect task ID.')),
     name: text(`Task name. ${NULL_WHEN_ABSENT}`),
     status: z
       .string()
-      .min(1)
-      .describe(
-        withKnownValues(
-          'Task status as Huawei reports it. The range is open: expect values not listed here.',
-          KNOWN_VALUES.status,
+      .check(
+        z.minLength(1),
+        z.describe(
+          withKnownValues(
+            'Task status as Huawei reports it. The range is open: expect values not listed here.',
+            KNOWN_VALUES.status,
+          ),
         ),
       ),
-    createdAt: z.iso
-      .datetime()
-      .nullable()
-      .describe(`When the task was created, ISO 8601 in UTC. ${NULL_WHEN_ABSENT}`),
+    createdAt: z
+      .nullable(z.iso.datetime())
+      .check(z.describe(`When the task was created, ISO 8601 in UTC. ${NULL_WHEN_ABSENT}`)),
     topics: list('Topics the task reads; empty when Huawei reports none.'),
     topicsRegex: text(`Regular expression selecting topics. ${NULL_WHEN_ABSENT}`),
     source: connectorTaskSourceSchema,
     sink: connectorTaskSinkSchema,
   })
-  .describe('A Huawei Cloud DMS for Kafka Smart Connect task.');
+  .check(z.describe('A Huawei Cloud DMS for Kafka Smart Connect task.'));
 
 export type ConnectorTask = z.infer<typeof connectorTaskSchema>;
 export type ConnectorTaskSource = z.infer<typeof connectorTaskSourceSchema>;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * Accepted identifier formats, kept in this one place. Huawei documents none of them as a rule;
@@ -14,11 +14,13 @@ export const ID_PATTERNS = {
 
 export const projectIdSchema = z
   .string()
-  .regex(ID_PATTERNS.projectId, 'must be 32 lowercase hexadecimal characters');
+  .check(z.regex(ID_PATTERNS.projectId, 'must be 32 lowercase hexadecimal characters'));
 export const instanceIdSchema = z
   .string()
-  .regex(ID_PATTERNS.instanceId, 'must be a lowercase UUID');
-export const taskIdSchema = z.string().regex(ID_PATTERNS.taskId, 'must be a lowercase UUID');
+  .check(z.regex(ID_PATTERNS.instanceId, 'must be a lowercase UUID'));
+export const taskIdSchema = z
+  .string()
+  .check(z.regex(ID_PATTERNS.taskId, 'must be a lowercase UUID'));
 
 export const taskRefSchema = z.strictObject({
   projectId: projectIdSchema,

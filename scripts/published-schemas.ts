@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { connectorTaskSchema } from '../lib/connector-task';
 import { openApiDocument } from '../lib/http/openapi';
 import {
@@ -52,7 +52,7 @@ export function renderPublishedDocument(document: unknown): string {
   return `${JSON.stringify(document, null, 2)}\n`;
 }
 
-function jsonSchema(schema: z.ZodType, about: { id: string; title: string }): unknown {
+function jsonSchema(schema: z.ZodMiniType, about: { id: string; title: string }): unknown {
   const { $schema, ...body } = z.toJSONSchema(schema);
   // `$schema` and `$id` first: readers (and tools that sniff the draft) look at the top.
   return { $schema, $id: `${SCHEMA_ID_PREFIX}${about.id}`, title: about.title, ...body };

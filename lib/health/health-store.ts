@@ -4,7 +4,7 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { DependencyUnavailableError } from '../errors';
 import { batchGetItems } from '../status/batch-get-items';
 import { callDynamoDb } from '../status/dynamodb-call';
@@ -23,7 +23,7 @@ const HEALTH_ATTRIBUTES = {
 };
 
 const nullableText = z.union([z.object({ S: z.string() }), z.object({ NULL: z.literal(true) })]);
-const count = z.object({ N: z.string().regex(/^\d{1,15}$/) });
+const count = z.object({ N: z.string().check(z.regex(/^\d{1,15}$/)) });
 
 const healthItemSchema = z.object({
   revision: count,

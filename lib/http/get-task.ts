@@ -4,7 +4,7 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { connectorTaskSchema } from '../connector-task';
 import type { Container } from '../container';
 import { lambdaHandler } from '../lambda-handler';
@@ -15,22 +15,22 @@ import { taskRefFromPath } from './path-parameters';
 import { jsonResponse } from './problem';
 
 /** The single-task answer: the normalized task, and how long it has been in its status. */
-export const taskResponseSchema = connectorTaskSchema
-  .extend({
-    statusSince: z.iso
-      .datetime()
-      .nullable()
-      .describe(
-        'When this service first saw the task in its current status (Huawei Cloud does not say when a status began, so it may have begun earlier, between two observations). null in the rare answer that is older than the status on record.',
+export const taskResponseSchema = z
+  .extend(connectorTaskSchema, {
+    statusSince: z
+      .nullable(z.iso.datetime())
+      .check(
+        z.describe(
+          'When this service first saw the task in its current status (Huawei Cloud does not say when a status began, so it may have begun earlier, between two observations). null in the rare answer that is older than the status on record.',
+        ),
       ),
     statusDurationMs: z
-      .number()
-      .int()
-      .min(0)
-      .nullable()
-      .describe('Milliseconds from `statusSince` to this answer; null when `statusSince` is.'),
+      .nullable(z.number().check(z.int(), z.minimum(0)))
+      .check(
+        z.describe('Milliseconds from `statusSince` to this answer; null when `statusSince` is.'),
+      ),
   })
-  .describe('A Smart Connect task as Huawei Cloud reports it now, normalized.');
+  .check(z.describe('A Smart Connect task as Huawei Cloud reports it now, normalized.'));
 
 export type TaskResponse = z.infer<typeof taskResponseSchema>;
 

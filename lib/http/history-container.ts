@@ -1,7 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { parseEnvironment, servedProjectsSchema, type Environment } from '../config';
 import { createLogger } from '../logger';
 import { SERVICE_NAME, createMetrics } from '../metrics';
@@ -12,11 +12,12 @@ import { AWS_CLIENT_CONFIG } from '../aws-client-config';
 
 const historyReaderEnvironmentSchema = z.object({
   HUAWEICLOUD_PROJECT_ID: servedProjectsSchema,
-  STATUS_TABLE_NAME: z.string().trim().min(3, 'is required (DynamoDB table name)'),
+  STATUS_TABLE_NAME: z
+    .string()
+    .check(z.trim(), z.minLength(3, 'is required (DynamoDB table name)')),
   HISTORY_TABLE_NAME: z
     .string('is required (DynamoDB table name)')
-    .trim()
-    .min(3, 'is required (DynamoDB table name)'),
+    .check(z.trim(), z.minLength(3, 'is required (DynamoDB table name)')),
 });
 
 export interface HistoryReaderConfig {

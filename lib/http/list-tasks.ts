@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { mapSettled } from '../concurrency';
 import { connectorTaskSchema } from '../connector-task';
 import type { Container } from '../container';
@@ -22,10 +22,12 @@ export const connectorTaskListSchema = z
   .object({
     tasks: z
       .array(connectorTaskSchema)
-      .describe('Every task of the instance, each once, in the order Huawei Cloud lists them.'),
-    total: z.number().int().min(0).describe('How many tasks `tasks` holds.'),
+      .check(
+        z.describe('Every task of the instance, each once, in the order Huawei Cloud lists them.'),
+      ),
+    total: z.number().check(z.int(), z.minimum(0), z.describe('How many tasks `tasks` holds.')),
   })
-  .describe('Every Smart Connect task of a DMS for Kafka instance.');
+  .check(z.describe('Every Smart Connect task of a DMS for Kafka instance.'));
 
 export type ConnectorTaskList = z.infer<typeof connectorTaskListSchema>;
 

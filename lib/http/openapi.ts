@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import packageJson from '../../package.json';
 import { connectorTaskSchema } from '../connector-task';
 import { ERROR_CODES, type ErrorCode } from '../errors';
@@ -222,7 +222,7 @@ function fixedHeaderRefs(): Record<string, unknown> {
   );
 }
 
-const COMPONENT_SCHEMAS: Record<string, z.ZodType> = {
+const COMPONENT_SCHEMAS: Record<string, z.ZodMiniType> = {
   ConnectorTask: connectorTaskSchema,
   ObservedConnectorTask: taskResponseSchema,
   TaskHistory: taskHistorySchema,

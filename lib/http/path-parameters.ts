@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { InvalidRequestError, ProjectNotServedError } from '../errors';
 import {
   instanceIdSchema,
@@ -7,20 +7,23 @@ import {
   type InstanceRef,
   type TaskRef,
 } from '../task-ref';
+import '../zod-locale';
 
 /** A whole-project watch's path parameters. */
 export const projectPathSchema = z.object({
-  project_id: projectIdSchema.describe('Huawei Cloud project ID (32 lowercase hex characters).'),
+  project_id: projectIdSchema.check(
+    z.describe('Huawei Cloud project ID (32 lowercase hex characters).'),
+  ),
 });
 
 /** The list route's path parameters; the OpenAPI document's parameters are generated from this. */
-export const instancePathSchema = projectPathSchema.extend({
-  instance_id: instanceIdSchema.describe('DMS for Kafka instance ID (a lowercase UUID).'),
+export const instancePathSchema = z.extend(projectPathSchema, {
+  instance_id: instanceIdSchema.check(z.describe('DMS for Kafka instance ID (a lowercase UUID).')),
 });
 
 /** The single-task route's path parameters. */
-export const taskPathSchema = instancePathSchema.extend({
-  task_id: taskIdSchema.describe('Smart Connect task ID (a lowercase UUID).'),
+export const taskPathSchema = z.extend(instancePathSchema, {
+  task_id: taskIdSchema.check(z.describe('Smart Connect task ID (a lowercase UUID).')),
 });
 
 type PathParameters = Readonly<Record<string, string | undefined>> | undefined;

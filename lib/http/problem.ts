@@ -1,5 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   ERROR_CODES,
   InvalidRequestError,
@@ -27,33 +27,34 @@ const ERROR_STATUSES = [...new Set(Object.values(ERROR_CODES))] as [number, ...n
  */
 export const problemSchema = z
   .object({
-    type: z.url().describe('Identifies the kind of problem; one URI per `code`.'),
-    title: z.string().describe('Short, human-readable summary of the HTTP status.'),
-    status: z.literal(ERROR_STATUSES).describe('The HTTP status code of this response.'),
+    type: z.url().check(z.describe('Identifies the kind of problem; one URI per `code`.')),
+    title: z.string().check(z.describe('Short, human-readable summary of the HTTP status.')),
+    status: z.literal(ERROR_STATUSES).check(z.describe('The HTTP status code of this response.')),
     code: z
       .enum(ERROR_CODE_LIST)
-      .describe('Stable, machine-readable error code: branch on this, not on `detail`.'),
-    detail: z.string().describe('Human-readable explanation; wording may change.'),
-    instance: z.string().optional().describe('The request path the problem occurred on.'),
+      .check(z.describe('Stable, machine-readable error code: branch on this, not on `detail`.')),
+    detail: z.string().check(z.describe('Human-readable explanation; wording may change.')),
+    instance: z.optional(z.string()).check(z.describe('The request path the problem occurred on.')),
     requestId: z
-      .string()
-      .optional()
-      .describe('AWS request id of the invocation; quote it when reporting a problem.'),
+      .optional(z.string())
+      .check(z.describe('AWS request id of the invocation; quote it when reporting a problem.')),
     upstreamRequestId: z
-      .string()
-      .optional()
-      .describe('Huawei Cloud request id of the failed upstream call, when Huawei sent one.'),
+      .optional(z.string())
+      .check(
+        z.describe('Huawei Cloud request id of the failed upstream call, when Huawei sent one.'),
+      ),
     invalidFields: z
-      .array(
-        z.object({
-          field: z.string().describe('Name of the invalid path parameter.'),
-          problem: z.string().describe('What is wrong with it.'),
-        }),
+      .optional(
+        z.array(
+          z.object({
+            field: z.string().check(z.describe('Name of the invalid path parameter.')),
+            problem: z.string().check(z.describe('What is wrong with it.')),
+          }),
+        ),
       )
-      .optional()
-      .describe('For INVALID_REQUEST: each invalid input and why.'),
+      .check(z.describe('For INVALID_REQUEST: each invalid input and why.')),
   })
-  .describe('RFC 9457 problem details.');
+  .check(z.describe('RFC 9457 problem details.'));
 
 export type Problem = Readonly<z.infer<typeof problemSchema>>;
 

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { InvalidRequestError, TaskNotObservedError } from '../errors';
 import { lambdaHandler } from '../lambda-handler';
 import type { HistoryEntry, HistoryPage } from '../status/status-history';
@@ -8,6 +8,7 @@ import type { HttpHandler } from './get-task';
 import { taskRefFromPath } from './path-parameters';
 import type { HistoryReaderContainer } from './history-container';
 import { jsonResponse } from './problem';
+import '../zod-locale';
 
 export const TASK_HISTORY_ROUTE =
   '/v2/{project_id}/instances/{instance_id}/connector/tasks/{task_id}/history';
@@ -16,57 +17,73 @@ export const DEFAULT_HISTORY_LIMIT = 20;
 export const MAX_HISTORY_LIMIT = 100;
 
 /** A sequence number as the query string carries it: digits only, no sign, no exponent. */
-const sequenceText = z
-  .string()
-  .regex(/^[1-9]\d{0,14}$/, 'must be a positive whole number')
-  .transform(Number);
+const sequenceText = z.pipe(
+  z.string().check(z.regex(/^[1-9]\d{0,14}$/, 'must be a positive whole number')),
+  z.transform(Number),
+);
 
 /** The route's query; the OpenAPI document's query parameters are generated from this. */
 export const historyQuerySchema = z.object({
   limit: z
-    .string()
-    .regex(/^\d{1,3}$/, `must be a whole number from 1 to ${MAX_HISTORY_LIMIT}`)
-    .transform(Number)
-    .pipe(
-      z
-        .number()
-        .min(1, `must be a whole number from 1 to ${MAX_HISTORY_LIMIT}`)
-        .max(MAX_HISTORY_LIMIT, `must be a whole number from 1 to ${MAX_HISTORY_LIMIT}`),
+    .optional(
+      z.pipe(
+        z.pipe(
+          z
+            .string()
+            .check(z.regex(/^\d{1,3}$/, `must be a whole number from 1 to ${MAX_HISTORY_LIMIT}`)),
+          z.transform(Number),
+        ),
+        z
+          .number()
+          .check(
+            z.minimum(1, `must be a whole number from 1 to ${MAX_HISTORY_LIMIT}`),
+            z.maximum(MAX_HISTORY_LIMIT, `must be a whole number from 1 to ${MAX_HISTORY_LIMIT}`),
+          ),
+      ),
     )
-    .optional()
-    .describe(
-      `How many transitions to answer, newest first (1 to ${MAX_HISTORY_LIMIT}, default ${DEFAULT_HISTORY_LIMIT}).`,
+    .check(
+      z.describe(
+        `How many transitions to answer, newest first (1 to ${MAX_HISTORY_LIMIT}, default ${DEFAULT_HISTORY_LIMIT}).`,
+      ),
     ),
-  before: sequenceText
-    .optional()
-    .describe('The `next` cursor of the previous page: answers the transitions before it.'),
+  before: z
+    .optional(sequenceText)
+    .check(
+      z.describe('The `next` cursor of the previous page: answers the transitions before it.'),
+    ),
 });
 
 export const transitionSchema = z.object({
-  sequence: z.number().int().min(1).describe('The change number of the task (as in its event).'),
-  previousStatus: z.string().nullable().describe('null for the first observation of the task.'),
-  status: z.string().describe('The status the task changed to ("DELETED" when it disappeared).'),
-  at: z.iso.datetime().describe('When this service saw the change.'),
-  durationMs: z
+  sequence: z
     .number()
-    .int()
-    .min(0)
-    .nullable()
-    .describe(
-      'How long the task had been in `previousStatus`: the time since the change before this one. null for the first observation, and when that change is no longer in the history.',
+    .check(z.int(), z.minimum(1), z.describe('The change number of the task (as in its event).')),
+  previousStatus: z
+    .nullable(z.string())
+    .check(z.describe('null for the first observation of the task.')),
+  status: z
+    .string()
+    .check(z.describe('The status the task changed to ("DELETED" when it disappeared).')),
+  at: z.iso.datetime().check(z.describe('When this service saw the change.')),
+  durationMs: z
+    .nullable(z.number().check(z.int(), z.minimum(0)))
+    .check(
+      z.describe(
+        'How long the task had been in `previousStatus`: the time since the change before this one. null for the first observation, and when that change is no longer in the history.',
+      ),
     ),
-  eventId: z.uuid().describe('The `eventId` of the status-change event of this transition.'),
+  eventId: z
+    .uuid()
+    .check(z.describe('The `eventId` of the status-change event of this transition.')),
 });
 
 export const taskHistorySchema = z
   .object({
-    transitions: z.array(transitionSchema).describe('Newest first.'),
+    transitions: z.array(transitionSchema).check(z.describe('Newest first.')),
     next: z
-      .string()
-      .nullable()
-      .describe('Pass as `before` for the older transitions; null when there are none.'),
+      .nullable(z.string())
+      .check(z.describe('Pass as `before` for the older transitions; null when there are none.')),
   })
-  .describe('The status transitions this service recorded for a task.');
+  .check(z.describe('The status transitions this service recorded for a task.'));
 
 export type TaskHistory = z.infer<typeof taskHistorySchema>;
 

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { InvalidRequestError, WatchNotFoundError } from '../errors';
 import { lambdaHandler } from '../lambda-handler';
 import { watchKey, type WatchEntry } from '../poll/watch-list';
@@ -20,37 +20,44 @@ export const watchSchema = z
   .object({
     key: z
       .string()
-      .describe(
-        'The watch’s key: `{project_id}/*`, `{project_id}/{instance_id}/*` or `{project_id}/{instance_id}/{task_id}`.',
+      .check(
+        z.describe(
+          'The watch’s key: `{project_id}/*`, `{project_id}/{instance_id}/*` or `{project_id}/{instance_id}/{task_id}`.',
+        ),
       ),
     scope: z
       .enum(['project', 'instance', 'task'])
-      .describe(
-        '`project`: every task of every Kafka instance of the project (instances discovered at each poll); `instance`: every task of the instance (discovered at each poll); `task`: one task.',
+      .check(
+        z.describe(
+          '`project`: every task of every Kafka instance of the project (instances discovered at each poll); `instance`: every task of the instance (discovered at each poll); `task`: one task.',
+        ),
       ),
     projectId: z.string(),
-    instanceId: z.string().nullable().describe('null for a whole-project watch.'),
-    taskId: z.string().nullable().describe('null unless the scope is `task`.'),
+    instanceId: z.nullable(z.string()).check(z.describe('null for a whole-project watch.')),
+    taskId: z.nullable(z.string()).check(z.describe('null unless the scope is `task`.')),
     source: z
       .enum(['stored', 'environment'])
-      .describe(
-        '`stored`: put through these routes; `environment`: an entry of the deployment’s `WATCHED_TASKS`, changed only by redeploying.',
+      .check(
+        z.describe(
+          '`stored`: put through these routes; `environment`: an entry of the deployment’s `WATCHED_TASKS`, changed only by redeploying.',
+        ),
       ),
-    readOnly: z.boolean().describe('true for `environment` watches: DELETE cannot remove them.'),
-    createdAt: z.iso
-      .datetime()
-      .nullable()
-      .describe('When the watch was first put; null for `environment` watches.'),
+    readOnly: z
+      .boolean()
+      .check(z.describe('true for `environment` watches: DELETE cannot remove them.')),
+    createdAt: z
+      .nullable(z.iso.datetime())
+      .check(z.describe('When the watch was first put; null for `environment` watches.')),
   })
-  .describe('A watch: what the scheduled poller observes, from its next poll on.');
+  .check(z.describe('A watch: what the scheduled poller observes, from its next poll on.'));
 
 export const watchListSchema = z
   .object({
     watches: z
       .array(watchSchema)
-      .describe('The `WATCHED_TASKS` entries first, then every stored watch by key.'),
+      .check(z.describe('The `WATCHED_TASKS` entries first, then every stored watch by key.')),
   })
-  .describe('Everything the scheduled poller watches (before discovery expands it).');
+  .check(z.describe('Everything the scheduled poller watches (before discovery expands it).'));
 
 export type Watch = z.infer<typeof watchSchema>;
 

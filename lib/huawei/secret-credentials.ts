@@ -1,5 +1,5 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ConfigurationError, DependencyUnavailableError } from '../errors';
 import type { HuaweiCredentials } from './signer';
 
@@ -34,12 +34,12 @@ const FIELD_RULES = {
 type SecretField = keyof typeof FIELD_RULES;
 
 // trim(): a trailing line break is what a copy and paste into the console usually leaves.
-const field = (name: SecretField) => z.string().trim().regex(FIELD_RULES[name].pattern);
+const field = (name: SecretField) => z.string().check(z.trim(), z.regex(FIELD_RULES[name].pattern));
 
 const secretSchema = z.object({
   ak: field('ak'),
   sk: field('sk'),
-  securityToken: field('securityToken').optional(),
+  securityToken: z.optional(field('securityToken')),
 });
 
 const CONFIGURATION_FAULTS = new Set([

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { Clock } from '../clock';
 import { UpstreamContractError } from '../errors';
 import type { UpstreamResponse } from './dms-client';
@@ -14,7 +14,7 @@ export const MAX_LIST_PAGES = 200;
  */
 const listPageSchema = z.object({
   tasks: z.array(z.unknown()),
-  total_number: z.number().int().min(0),
+  total_number: z.number().check(z.int(), z.minimum(0)),
 });
 
 /** One answer of ListConnectorTasks, and when it was asked and answered. */

@@ -4,7 +4,7 @@ import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middle
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { boundaryErrors } from '../boundary-error';
 import type { ConnectorTask } from '../connector-task';
 import type { Container } from '../container';
@@ -12,16 +12,17 @@ import { lambdaHandler } from '../lambda-handler';
 import { upstreamDeadline } from '../deadline';
 import { InvalidRequestError, ProjectNotServedError } from '../errors';
 import { instanceIdSchema, projectIdSchema, taskIdSchema, type TaskRef } from '../task-ref';
+import '../zod-locale';
 
 export const invokeInputSchema = z
   .object({
-    projectId: projectIdSchema
-      .optional()
-      .describe('Optional when the deployment serves exactly one project.'),
+    projectId: z
+      .optional(projectIdSchema)
+      .check(z.describe('Optional when the deployment serves exactly one project.')),
     instanceId: instanceIdSchema,
     taskId: taskIdSchema,
   })
-  .describe('Direct-invoke input (e.g. from a Step Functions Task state).');
+  .check(z.describe('Direct-invoke input (e.g. from a Step Functions Task state).'));
 
 export interface InvokeOutput {
   readonly task: ConnectorTask;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { UpstreamContractError } from '../errors';
 import type { CallOptions, DmsClient } from '../huawei/dms-client';
 import { instanceIdSchema, type InstanceRef } from '../task-ref';
@@ -11,7 +11,7 @@ const MAX_INSTANCE_PAGES = 200;
 /** Only what discovery needs: each instance's id, and the total to page towards. */
 const instancePageSchema = z.object({
   instances: z.array(z.object({ instance_id: instanceIdSchema })),
-  instance_num: z.number().int().min(0),
+  instance_num: z.number().check(z.int(), z.minimum(0)),
 });
 
 /**

@@ -1,5 +1,5 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { DependencyUnavailableError } from '../errors';
 import { MAX_LIST_PAGES, LIST_PAGE_LIMIT } from '../huawei/task-list-pages';
 import {
@@ -14,7 +14,7 @@ import { weightOf, type InstanceWatch, type PollPlan } from './poll-plan';
 const instanceWatchSchema = z.strictObject({
   projectId: projectIdSchema,
   instanceId: instanceIdSchema,
-  taskIds: z.array(taskIdSchema).max(MAX_LIST_PAGES * LIST_PAGE_LIMIT),
+  taskIds: z.array(taskIdSchema).check(z.maxLength(MAX_LIST_PAGES * LIST_PAGE_LIMIT)),
 });
 
 /**
@@ -24,12 +24,14 @@ const instanceWatchSchema = z.strictObject({
 export const pollBatchMessageSchema = z
   .object({
     version: z.literal(1),
-    tasks: z.array(taskRefSchema).max(2_000),
-    instances: z.array(instanceWatchSchema).max(2_000).default([]),
+    tasks: z.array(taskRefSchema).check(z.maxLength(2_000)),
+    instances: z._default(z.array(instanceWatchSchema).check(z.maxLength(2_000)), []),
   })
-  .refine((message) => message.tasks.length + message.instances.length > 0, {
-    message: 'a poll batch names at least one task or instance',
-  });
+  .check(
+    z.refine((message) => message.tasks.length + message.instances.length > 0, {
+      message: 'a poll batch names at least one task or instance',
+    }),
+  );
 
 /** SendMessageBatch takes at most ten messages. */
 const SQS_BATCH = 10;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { loadHealthPolicy } from '../health/health-policy';
 import type { HealthPolicy } from '../health/task-health';
 import { describeIssues, parseEnvironment, type Environment } from '../config';
@@ -67,16 +67,18 @@ export function parseWatchList(
 
 const pollEnvironmentSchema = z.object({
   /** Optional: the stored watches (WATCHES_TABLE_NAME) may be the whole watch list. */
-  WATCHED_TASKS: z.string().default(''),
+  WATCHED_TASKS: z._default(z.string(), ''),
   WATCHES_TABLE_NAME: z
     .string('is required (DynamoDB table name)')
-    .trim()
-    .min(3, 'is required (DynamoDB table name)'),
-  POLL_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+    .check(z.trim(), z.minLength(3, 'is required (DynamoDB table name)')),
+  POLL_CONCURRENCY: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(256)), 16),
   /** Set to fan a large watch list out to worker invocations through this SQS queue. */
-  POLL_FANOUT_QUEUE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  POLL_FANOUT_QUEUE_URL: z.optional(z.url({ protocol: /^https?$/ })),
   /** Tasks per worker message; a watch list at most this long is polled inline. */
-  POLL_FANOUT_BATCH_SIZE: z.coerce.number().int().min(1).max(2_000).default(500),
+  POLL_FANOUT_BATCH_SIZE: z._default(
+    z.coerce.number().check(z.int(), z.minimum(1), z.maximum(2_000)),
+    500,
+  ),
 });
 
 export interface PollConfig {
@@ -128,6 +130,6 @@ export function loadPollWorkerConfig(env: Environment): {
   concurrency: number;
   health: HealthPolicy;
 } {
-  const settings = parseEnvironment(pollEnvironmentSchema.pick({ POLL_CONCURRENCY: true }), env);
+  const settings = parseEnvironment(z.pick(pollEnvironmentSchema, { POLL_CONCURRENCY: true }), env);
   return { concurrency: settings.POLL_CONCURRENCY, health: loadHealthPolicy(env) };
 }

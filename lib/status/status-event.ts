@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { connectorTaskSchema } from '../connector-task';
 import { taskKey, type TaskRef } from '../task-ref';
 
@@ -16,27 +16,38 @@ export const statusChangeDetailSchema = z
   .object({
     eventId: z
       .uuid()
-      .describe('Deterministic from (task, sequence): the same change always has the same id.'),
+      .check(
+        z.describe('Deterministic from (task, sequence): the same change always has the same id.'),
+      ),
     sequence: z
       .number()
-      .int()
-      .min(1)
-      .describe('Per-task change counter: orders the changes of one task.'),
+      .check(
+        z.int(),
+        z.minimum(1),
+        z.describe('Per-task change counter: orders the changes of one task.'),
+      ),
     projectId: z.string(),
     instanceId: z.string(),
     taskId: z.string(),
-    taskName: z.string().nullable(),
+    taskName: z.nullable(z.string()),
     previousStatus: z
+      .nullable(z.string())
+      .check(z.describe('null on the first observation of a task (no stored state).')),
+    status: z
       .string()
-      .nullable()
-      .describe('null on the first observation of a task (no stored state).'),
-    status: z.string().describe(`The new status; "${DELETED_STATUS}" when the task disappeared.`),
-    observedAt: z.iso.datetime().describe('When this service saw the new status.'),
-    task: connectorTaskSchema
-      .nullable()
-      .describe(`The normalized task as observed; null when status is "${DELETED_STATUS}".`),
+      .check(z.describe(`The new status; "${DELETED_STATUS}" when the task disappeared.`)),
+    observedAt: z.iso.datetime().check(z.describe('When this service saw the new status.')),
+    task: z
+      .nullable(connectorTaskSchema)
+      .check(
+        z.describe(`The normalized task as observed; null when status is "${DELETED_STATUS}".`),
+      ),
   })
-  .describe(`EventBridge detail of "${EVENT_DETAIL_TYPE}" events from source "${EVENT_SOURCE}".`);
+  .check(
+    z.describe(
+      `EventBridge detail of "${EVENT_DETAIL_TYPE}" events from source "${EVENT_SOURCE}".`,
+    ),
+  );
 
 export type StatusChangeDetail = z.infer<typeof statusChangeDetailSchema>;
 
@@ -59,6 +70,8 @@ export const statusChangeEventSchema = z
     'detail-type': z.literal(EVENT_DETAIL_TYPE),
     detail: statusChangeDetailSchema,
   })
-  .describe(
-    `Emitted once per status change of a Smart Connect task (deduplicate on detail.eventId).`,
+  .check(
+    z.describe(
+      `Emitted once per status change of a Smart Connect task (deduplicate on detail.eventId).`,
+    ),
   );

@@ -5,7 +5,7 @@ import {
   type DynamoDBClient,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { DependencyUnavailableError } from '../errors';
 import { taskKey, type TaskRef } from '../task-ref';
 import { callDynamoDb } from './dynamodb-call';
@@ -33,9 +33,9 @@ const BATCH_WRITE_LIMIT = 25;
 const MAX_UNPROCESSED_ROUNDS = 5;
 
 const historyItemSchema = z.object({
-  sequence: z.object({ N: z.string().regex(/^[1-9]\d{0,14}$/) }),
+  sequence: z.object({ N: z.string().check(z.regex(/^[1-9]\d{0,14}$/)) }),
   previousStatus: z.union([z.object({ S: z.string() }), z.object({ NULL: z.literal(true) })]),
-  status: z.object({ S: z.string().min(1) }),
+  status: z.object({ S: z.string().check(z.minLength(1)) }),
   at: z.object({ S: z.string() }),
   eventId: z.object({ S: z.string() }),
 });

@@ -6,7 +6,7 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { ConnectorTask } from '../connector-task';
 import { DependencyUnavailableError } from '../errors';
 import { taskKey, type TaskRef } from '../task-ref';
@@ -73,11 +73,11 @@ const DECISION_ATTRIBUTES = {
 };
 
 const storedStatusItemSchema = z.object({
-  status: z.object({ S: z.string().min(1) }),
-  version: z.object({ N: z.string().regex(/^[1-9]\d{0,14}$/) }),
-  taskName: z.union([z.object({ S: z.string() }), z.object({ NULL: z.literal(true) })]).optional(),
+  status: z.object({ S: z.string().check(z.minLength(1)) }),
+  version: z.object({ N: z.string().check(z.regex(/^[1-9]\d{0,14}$/)) }),
+  taskName: z.optional(z.union([z.object({ S: z.string() }), z.object({ NULL: z.literal(true) })])),
   observedAt: z.object({ S: z.string() }),
-  lookedAt: z.object({ N: z.string().regex(/^\d{1,15}$/) }).optional(),
+  lookedAt: z.optional(z.object({ N: z.string().check(z.regex(/^\d{1,15}$/)) })),
 });
 
 export function partitionKey(ref: TaskRef): string {

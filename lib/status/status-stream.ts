@@ -1,6 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { parseJsonOrUndefined } from '../json';
 import { instanceIdSchema, projectIdSchema, taskIdSchema } from '../task-ref';
 import { statusChangeDetailSchema, statusEventId, type StatusChangeDetail } from './status-event';
@@ -11,24 +11,24 @@ import { HEALTH_KEY_PREFIX, healthDetailSchema, type HealthDetail } from '../hea
 const streamRecordSchema = z.object({
   eventName: z.enum(['INSERT', 'MODIFY', 'REMOVE']),
   dynamodb: z.object({
-    SequenceNumber: z.string().min(1),
-    NewImage: z.record(z.string(), z.unknown()).optional(),
-    OldImage: z.record(z.string(), z.unknown()).optional(),
+    SequenceNumber: z.string().check(z.minLength(1)),
+    NewImage: z.optional(z.record(z.string(), z.unknown())),
+    OldImage: z.optional(z.record(z.string(), z.unknown())),
   }),
 });
 
 /** A task item as lib/status/status-store.ts `toItem` writes it for a committed change. */
 const taskItemSchema = z.object({
-  pk: z.string().startsWith(TASK_KEY_PREFIX),
+  pk: z.string().check(z.startsWith(TASK_KEY_PREFIX)),
   projectId: projectIdSchema,
   instanceId: instanceIdSchema,
   taskId: taskIdSchema,
-  status: z.string().min(1),
-  version: z.number().int().min(1),
-  taskName: z.string().nullable(),
+  status: z.string().check(z.minLength(1)),
+  version: z.number().check(z.int(), z.minimum(1)),
+  taskName: z.nullable(z.string()),
   observedAt: z.string(),
-  previousStatus: z.string().nullable(),
-  task: z.string().nullable(),
+  previousStatus: z.nullable(z.string()),
+  task: z.nullable(z.string()),
 });
 
 export type StreamRecordMeaning =
@@ -109,7 +109,7 @@ export function readStreamRecord(record: unknown): StreamRecordMeaning {
 }
 
 const healthItemSchema = z.object({
-  revision: z.number().int().min(1),
+  revision: z.number().check(z.int(), z.minimum(1)),
   facts: z.string(),
 });
 

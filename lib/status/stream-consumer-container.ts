@@ -3,7 +3,7 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { systemClock, type Clock } from '../clock';
 import { parseEnvironment, type Environment } from '../config';
 import { createLogger } from '../logger';
@@ -14,21 +14,22 @@ import { DynamoDbStatusHistory } from './status-history';
 import { AWS_CLIENT_CONFIG } from '../aws-client-config';
 
 const streamConsumerEnvironmentSchema = z.object({
-  EVENT_BUS_NAME: z.string().trim().min(1, 'is required (EventBridge bus name or ARN)'),
-  STREAM_FAILURE_QUEUE_URL: z
+  EVENT_BUS_NAME: z
     .string()
-    .trim()
-    .pipe(z.url({ protocol: /^https?$/, error: 'must be the URL of an SQS queue' })),
+    .check(z.trim(), z.minLength(1, 'is required (EventBridge bus name or ARN)')),
+  STREAM_FAILURE_QUEUE_URL: z.pipe(
+    z.string().check(z.trim()),
+    z.url({ protocol: /^https?$/, error: 'must be the URL of an SQS queue' }),
+  ),
   HISTORY_TABLE_NAME: z
     .string('is required (DynamoDB table name)')
-    .trim()
-    .min(3, 'is required (DynamoDB table name)'),
-  HISTORY_RETENTION_DAYS: z.coerce
-    .number()
-    .int('must be a whole number of days')
-    .min(1)
-    .max(3_650)
-    .default(90),
+    .check(z.trim(), z.minLength(3, 'is required (DynamoDB table name)')),
+  HISTORY_RETENTION_DAYS: z._default(
+    z.coerce
+      .number()
+      .check(z.int('must be a whole number of days'), z.minimum(1), z.maximum(3_650)),
+    90,
+  ),
 });
 
 export interface StreamConsumerConfig {

@@ -1,7 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { AWS_CLIENT_CONFIG } from '../aws-client-config';
 import { systemClock, type Clock } from '../clock';
 import { parseEnvironment, servedProjectsSchema, type Environment } from '../config';
@@ -15,9 +15,8 @@ const watchRoutesEnvironmentSchema = z.object({
   HUAWEICLOUD_PROJECT_ID: servedProjectsSchema,
   WATCHES_TABLE_NAME: z
     .string('is required (DynamoDB table name)')
-    .trim()
-    .min(3, 'is required (DynamoDB table name)'),
-  WATCHED_TASKS: z.string().default(''),
+    .check(z.trim(), z.minLength(3, 'is required (DynamoDB table name)')),
+  WATCHED_TASKS: z._default(z.string(), ''),
 });
 
 /** What the watch routes need, built once per cold start: no Huawei, no secret. */

@@ -7,7 +7,7 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { DependencyUnavailableError } from '../errors';
 import { watchKey, type WatchEntry } from '../poll/watch-list';
 import { callDynamoDb } from '../status/dynamodb-call';
@@ -37,8 +37,8 @@ export interface WatchStore extends WatchReader {
 const watchItemSchema = z.object({
   pk: z.object({ S: z.string() }),
   projectId: z.object({ S: projectIdSchema }),
-  instanceId: z.object({ S: instanceIdSchema }).optional(),
-  taskId: z.object({ S: taskIdSchema }).optional(),
+  instanceId: z.optional(z.object({ S: instanceIdSchema })),
+  taskId: z.optional(z.object({ S: taskIdSchema })),
   createdAt: z.object({ S: z.string() }),
 });
 

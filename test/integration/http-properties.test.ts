@@ -4,7 +4,7 @@
  * `numRuns` locally to search harder, but keep the committed counts inside the suite's budget.
  */
 import fc from 'fast-check';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   normalizeConnectorTask,
   upstreamConnectorTaskSchema,
@@ -260,42 +260,45 @@ const upstreamText = fc
  * A value of the type the upstream schema expects, derived from the schema so the generator
  * follows it, or (with `noise`) sometimes any JSON value at all.
  */
-function valueFor(schema: z.ZodType, noise: boolean): fc.Arbitrary<unknown> {
+function valueFor(schema: z.ZodMiniType, noise: boolean): fc.Arbitrary<unknown> {
   const wellTyped = wellTypedValueFor(schema, noise);
   return noise
     ? fc.oneof({ weight: 4, arbitrary: wellTyped }, { weight: 1, arbitrary: fc.jsonValue() })
     : wellTyped;
 }
 
-function wellTypedValueFor(schema: z.ZodType, noise: boolean): fc.Arbitrary<unknown> {
-  if (schema instanceof z.ZodOptional || schema instanceof z.ZodNullable) {
+function wellTypedValueFor(schema: z.ZodMiniType, noise: boolean): fc.Arbitrary<unknown> {
+  if (schema instanceof z.ZodMiniOptional || schema instanceof z.ZodMiniNullable) {
     return fc.oneof(
       { weight: 1, arbitrary: fc.constant(null) },
-      { weight: 4, arbitrary: wellTypedValueFor(schema.unwrap() as z.ZodType, noise) },
+      { weight: 4, arbitrary: wellTypedValueFor(schema.def.innerType as z.ZodMiniType, noise) },
     );
   }
-  if (schema instanceof z.ZodString) {
+  if (schema instanceof z.ZodMiniString) {
     return fc.oneof(
       fc.string(),
       fc.string({ unit: 'binary' }),
       fc.constantFrom('RUNNING', 'PAUSED', 'KAFKA_REPLICATOR_SOURCE', 'OBS_SINK', 'NONE'),
     );
   }
-  if (schema instanceof z.ZodBoolean) return fc.boolean();
-  if (schema instanceof z.ZodNumber) {
+  if (schema instanceof z.ZodMiniBoolean) return fc.boolean();
+  if (schema instanceof z.ZodMiniNumber) {
     return fc.oneof(
       fc.integer({ min: 0, max: 253_402_300_799_999 }),
       fc.integer(),
       fc.double({ noNaN: true, noDefaultInfinity: true }),
     );
   }
-  if (schema instanceof z.ZodObject) return objectFor(schema, noise);
+  if (schema instanceof z.ZodMiniObject) return objectFor(schema, noise);
   throw new Error('wellTypedValueFor: add an arbitrary for this kind of schema');
 }
 
-function objectFor(schema: z.ZodObject, noise: boolean): fc.Arbitrary<Record<string, unknown>> {
+function objectFor(schema: z.ZodMiniObject, noise: boolean): fc.Arbitrary<Record<string, unknown>> {
   const fields = Object.fromEntries(
-    Object.entries(schema.shape).map(([key, field]) => [key, valueFor(field as z.ZodType, noise)]),
+    Object.entries(schema.shape).map(([key, field]) => [
+      key,
+      valueFor(field as z.ZodMiniType, noise),
+    ]),
   );
   return fc.record(fields, { requiredKeys: [] });
 }
@@ -486,14 +489,14 @@ const ISSUE_KIND =
   /^(missing|empty|invalid|below the accepted range|above the accepted range|expected [a-z]+, got (null|array|NaN|non-finite number|integer|fractional number|[a-z]+))$/;
 
 /** Every key of the upstream schema, nested ones included: the only names a detail may use. */
-function schemaKeys(schema: z.ZodType): string[] {
-  if (schema instanceof z.ZodOptional || schema instanceof z.ZodNullable) {
-    return schemaKeys(schema.unwrap() as z.ZodType);
+function schemaKeys(schema: z.ZodMiniType): string[] {
+  if (schema instanceof z.ZodMiniOptional || schema instanceof z.ZodMiniNullable) {
+    return schemaKeys(schema.def.innerType as z.ZodMiniType);
   }
-  if (!(schema instanceof z.ZodObject)) return [];
+  if (!(schema instanceof z.ZodMiniObject)) return [];
   return Object.entries(schema.shape).flatMap(([key, field]) => [
     key,
-    ...schemaKeys(field as z.ZodType),
+    ...schemaKeys(field as z.ZodMiniType),
   ]);
 }
 const SCHEMA_KEYS = new Set(schemaKeys(upstreamConnectorTaskSchema));

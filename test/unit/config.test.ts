@@ -94,6 +94,18 @@ describe('loadConfig', () => {
     expect(error.message).toContain('HUAWEICLOUD_ENDPOINT');
   });
 
+  // zod/mini has no locale of its own: these are the words lib/zod-locale.ts puts back.
+  it.each([
+    [{ UPSTREAM_MAX_ATTEMPTS: '11' }, 'UPSTREAM_MAX_ATTEMPTS Too big: expected number to be <=10'],
+    [{ UPSTREAM_MAX_ATTEMPTS: '0' }, 'UPSTREAM_MAX_ATTEMPTS Too small: expected number to be >=1'],
+    [
+      { HUAWEICLOUD_REGION: undefined },
+      'HUAWEICLOUD_REGION Invalid input: expected string, received undefined',
+    ],
+  ])('says in words what is wrong with %o', (change, problem) => {
+    expect(configError({ ...valid, ...change }).message).toBe(`Invalid configuration: ${problem}`);
+  });
+
   it('never echoes a variable value in its error', () => {
     const error = configError({ ...valid, HUAWEICLOUD_PROJECT_ID: 'CANARY-VALUE' });
 

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   connectorTaskSchema,
   normalizeConnectorTask,
@@ -45,28 +45,34 @@ type Noise = 'none' | 'some';
  * the generator follows it when fields are added. Constraints (non-empty strings, number ranges)
  * are not always honoured on purpose: such bodies must be rejected, and the oracle knows which.
  */
-function wellTypedValue(schema: z.ZodType, noise: Noise): fc.Arbitrary<unknown> {
-  if (schema instanceof z.ZodOptional) {
-    return fc.oneof(fc.constant(undefined), wellTypedValue(schema.unwrap() as z.ZodType, noise));
+function wellTypedValue(schema: z.ZodMiniType, noise: Noise): fc.Arbitrary<unknown> {
+  if (schema instanceof z.ZodMiniOptional) {
+    return fc.oneof(
+      fc.constant(undefined),
+      wellTypedValue(schema.def.innerType as z.ZodMiniType, noise),
+    );
   }
-  if (schema instanceof z.ZodNullable) {
-    return fc.oneof(fc.constant(null), wellTypedValue(schema.unwrap() as z.ZodType, noise));
+  if (schema instanceof z.ZodMiniNullable) {
+    return fc.oneof(
+      fc.constant(null),
+      wellTypedValue(schema.def.innerType as z.ZodMiniType, noise),
+    );
   }
-  if (schema instanceof z.ZodString) return fc.string();
-  if (schema instanceof z.ZodBoolean) return fc.boolean();
-  if (schema instanceof z.ZodNumber) {
+  if (schema instanceof z.ZodMiniString) return fc.string();
+  if (schema instanceof z.ZodMiniBoolean) return fc.boolean();
+  if (schema instanceof z.ZodMiniNumber) {
     const plausible = fc.integer({ min: 0, max: 253_402_300_799_999 });
     return noise === 'none' ? plausible : fc.oneof(plausible, fc.integer(), fc.double());
   }
-  if (schema instanceof z.ZodObject) return bodyFrom(schema, noise);
+  if (schema instanceof z.ZodMiniObject) return bodyFrom(schema, noise);
   throw new Error('wellTypedValue: add an arbitrary for this kind of schema');
 }
 
 /** Objects with the schema's own keys, each omitted or holding a value (well typed or not). */
-function bodyFrom(schema: z.ZodObject, noise: Noise): fc.Arbitrary<Record<string, unknown>> {
+function bodyFrom(schema: z.ZodMiniObject, noise: Noise): fc.Arbitrary<Record<string, unknown>> {
   const fields = Object.fromEntries(
     Object.entries(schema.shape).map(([key, field]) => {
-      const wellTyped = wellTypedValue(field as z.ZodType, noise);
+      const wellTyped = wellTypedValue(field as z.ZodMiniType, noise);
       return [
         key,
         noise === 'none'
