@@ -8,6 +8,8 @@ const common = {
   transform: { '^.+\\.(t|j)s$': swc },
   transformIgnorePatterns: ['/node_modules/(?!(@middy|@seriousme)/)'],
   setupFilesAfterEnv: ['<rootDir>/test/support/secret-leak-guard.ts'],
+  // In Lambda this package comes from the tracing layer (lib/tracing.ts); here, from its source.
+  moduleNameMapper: { '^dms-status-xray-tracing$': '<rootDir>/lib/xray-tracing.ts' },
 };
 
 module.exports = {

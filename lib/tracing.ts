@@ -1,10 +1,16 @@
 import type middy from '@middy/core';
-import type * as TracerModuleExports from '@aws-lambda-powertools/tracer';
-import type * as TracerMiddlewareExports from '@aws-lambda-powertools/tracer/middleware';
 import type { Environment } from './config';
+import { createLogger } from './logger';
+import type * as XrayTracingExports from './xray-tracing';
 
-type TracerModule = typeof TracerModuleExports;
-type TracerMiddlewareModule = typeof TracerMiddlewareExports;
+type XrayTracingModule = typeof XrayTracingExports;
+
+/**
+ * The package the xrayTracing layer provides (serverless.yml, param `tracing`; built from
+ * lib/xray-tracing.ts into /opt/nodejs/node_modules/<this name>/index.js, which Lambda's Node
+ * runtime finds through NODE_PATH). Jest maps the name to the source (jest.config.cjs).
+ */
+export const XRAY_TRACING_MODULE = 'dms-status-xray-tracing';
 
 /** What the code needs from tracing; a no-op when there is nothing to trace. */
 export interface Tracing {
@@ -32,37 +38,38 @@ const NO_TRACING: Tracing = {
 };
 
 /**
- * X-Ray through the Powertools Tracer when Lambda runs with active tracing (it then sets
- * AWS_XRAY_DAEMON_ADDRESS) and POWERTOOLS_TRACE_ENABLED is not "false". Otherwise the Tracer is
- * not even loaded: the X-Ray SDK installs async hooks at load that make every promise about ten
- * times dearer, traced or not (measured in BENCHMARKS.md).
+ * X-Ray when Lambda runs with active tracing (it then sets AWS_XRAY_DAEMON_ADDRESS) and
+ * POWERTOOLS_TRACE_ENABLED is not "false". Otherwise the tracing code is not even loaded: the
+ * X-Ray SDK installs async hooks at load that make every promise about ten times dearer, traced or
+ * not (measured in BENCHMARKS.md). Without the layer (active tracing turned on some other way) it
+ * is off too, and says so once.
  */
 export function createTracing(env: Environment, serviceName: string): Tracing {
   if (!env.AWS_XRAY_DAEMON_ADDRESS || env.POWERTOOLS_TRACE_ENABLED === 'false') return NO_TRACING;
-  // Loaded on demand, for the reason above; esbuild still bundles both.
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  const { Tracer } = require('@aws-lambda-powertools/tracer') as TracerModule;
-  const { captureLambdaHandler } =
-    require('@aws-lambda-powertools/tracer/middleware') as TracerMiddlewareModule;
-  /* eslint-enable @typescript-eslint/no-require-imports */
-  const tracer = new Tracer({ serviceName });
-  return {
-    enabled: true,
-    middleware: captureLambdaHandler(tracer, { captureResponse: false }) as middy.MiddlewareObj,
-    captureClient: (client) => tracer.captureAWSv3Client(client),
-    async traced(name, annotations, work) {
-      const parent = tracer.getSegment();
-      if (!parent) return work();
-      const subsegment = parent.addNewSubsegment(name);
-      for (const [key, value] of Object.entries(annotations)) subsegment.addAnnotation(key, value);
-      try {
-        return await work();
-      } catch (error) {
-        subsegment.addError(error as Error, true);
-        throw error;
-      } finally {
-        subsegment.close();
-      }
-    },
-  };
+  return loadXrayTracing(serviceName)?.createXrayTracing(serviceName) ?? NO_TRACING;
+}
+
+/** Undefined until the first attempt; null when the layer could not be loaded. */
+let xrayTracing: XrayTracingModule | null | undefined;
+
+function loadXrayTracing(serviceName: string): XrayTracingModule | null {
+  if (xrayTracing !== undefined) return xrayTracing;
+  try {
+    // The name is in a variable so that esbuild leaves this require alone: the module is the
+    // layer's, and bundling it would put the X-Ray SDK back into every function zip.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    xrayTracing = require(XRAY_TRACING_MODULE) as XrayTracingModule;
+  } catch (error) {
+    xrayTracing = null;
+    // Tracing never fails a cold start. The code only (MODULE_NOT_FOUND: the layer is not
+    // attached): a message would list the paths searched and say nothing more.
+    createLogger(serviceName).warn(
+      'X-Ray tracing is off: Lambda runs with active tracing but the tracing layer could not be loaded',
+      {
+        module: XRAY_TRACING_MODULE,
+        reason: (error as NodeJS.ErrnoException).code ?? (error as Error).name,
+      },
+    );
+  }
+  return xrayTracing;
 }

@@ -3,14 +3,16 @@
  * the zips that would be deployed. Packaging runs offline; the AWS variables are dummies so that
  * no developer credentials are ever picked up.
  */
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { openApiDocument } from '../../lib/http/openapi';
 import { METRIC, METRIC_DIMENSIONS, METRICS_NAMESPACE, SERVICE_NAME } from '../../lib/metrics';
 import { BY_INSTANCE_INDEX } from '../../lib/status/status-store';
+import { XRAY_TRACING_MODULE } from '../../lib/tracing';
 import { FUNCTION_ZIP_BUDGET_BYTES } from './bundle-budget';
+import { markedPackagesIn, startStacklessCloudFormation } from './bundle-contents';
 import {
   asList,
   getAttArnOf,
@@ -563,6 +565,36 @@ it('every function zip is within the bundle budget', () => {
   expect(overBudget).toEqual([]);
 });
 
+it('tracing is off by default: no active tracing, no layer, no X-Ray write access', () => {
+  const traced = lambdaFunctions()
+    .filter(([, fn]) => property(fn, 'TracingConfig') !== undefined)
+    .map(([id]) => id);
+  const withLayers = lambdaFunctions()
+    .filter(([, fn]) => asList(property(fn, 'Layers')).length > 0)
+    .map(([id]) => id);
+  const withManagedPolicies = resourcesOfType(template, 'AWS::IAM::Role')
+    .filter(([, role]) => asList(property(role, 'ManagedPolicyArns')).length > 0)
+    .map(([id]) => id);
+
+  expect({ traced, withLayers, withManagedPolicies }).toEqual({
+    traced: [],
+    withLayers: [],
+    withManagedPolicies: [],
+  });
+  expect(resourcesOfType(template, 'AWS::Lambda::LayerVersion')).toEqual([]);
+});
+
+it('no function zip carries the tracing code; only the stream consumer carries the EventBridge client', () => {
+  const found = lambdaFunctions().map(([id, fn]) => [id, markedPackagesIn(zipOf(fn))]);
+
+  expect(found).toEqual(
+    lambdaFunctions().map(([id]) => [
+      id,
+      id === 'StatusStreamLambdaFunction' ? ['@aws-sdk/client-eventbridge'] : [],
+    ]),
+  );
+});
+
 it('every bundled handler loads with its deployed environment', () => {
   // Stage ci deploys no watch list (polling is off); the poller needs one to start.
   const watchedTask = '59f6d088-1b2c-4d5e-8f90-123456789abc/194917d0-aaaa-4bbb-8ccc-0123456789ab';
@@ -898,5 +930,160 @@ it("an alarm fires while any watched task is unobservable, with the other alarms
   ]);
   expect(property(template.Resources.HttpErrorsAlarm!, 'AlarmActions')).toEqual({
     'Fn::If': ['HasAlarmTopic', [{ Ref: 'AlarmTopicArn' }], { Ref: 'AWS::NoValue' }],
+  });
+});
+
+/**
+ * The same service packaged with `--param tracing=true`. After the checks above, not beside them:
+ * two packagings at once would share serverless-esbuild's work folder.
+ */
+describe('with the tracing param on', () => {
+  const LAYER = 'XrayTracingLambdaLayer';
+  let tracingDir: string;
+  let tracingTemplate: Template;
+
+  beforeAll(async () => {
+    tracingDir = join(workDir, 'package-tracing');
+    const cloudFormation = await startStacklessCloudFormation();
+    try {
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        AWS_ACCESS_KEY_ID: 'packaging-only',
+        AWS_SECRET_ACCESS_KEY: 'packaging-only',
+        AWS_ENDPOINT_URL_CLOUDFORMATION: cloudFormation.url,
+      };
+      for (const name of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_ENDPOINT_URL']) delete env[name];
+      const child = spawn(
+        join(ROOT, 'node_modules', '.bin', 'serverless'),
+        ['package', '--stage', 'ci', '--param', 'tracing=true', '--package', tracingDir],
+        { cwd: ROOT, env, timeout: PACKAGE_TIMEOUT_MS },
+      );
+      const output: Buffer[] = [];
+      child.stdout.on('data', (chunk: Buffer) => output.push(chunk));
+      child.stderr.on('data', (chunk: Buffer) => output.push(chunk));
+      const code = await new Promise<number | null>((done) => child.once('close', done));
+      if (code !== 0) {
+        throw new Error(
+          `serverless package --param tracing=true failed (exit ${code}):\n${Buffer.concat(output).toString()}`,
+        );
+      }
+    } finally {
+      cloudFormation.server.close();
+    }
+    tracingTemplate = JSON.parse(
+      readFileSync(join(tracingDir, 'cloudformation-template-update-stack.json'), 'utf8'),
+    ) as Template;
+  }, PACKAGE_TIMEOUT_MS + 10_000);
+
+  const functions = () => resourcesOfType(tracingTemplate, 'AWS::Lambda::Function');
+  const artifact = (s3Key: string) => join(tracingDir, basename(s3Key));
+  const layerZip = () =>
+    artifact(property<{ S3Key: string }>(tracingTemplate.Resources[LAYER]!, 'Content').S3Key);
+
+  it('every function runs with active tracing and the tracing layer', () => {
+    expect(
+      functions().map(([id, fn]) => [id, property(fn, 'TracingConfig'), property(fn, 'Layers')]),
+    ).toEqual(functions().map(([id]) => [id, { Mode: 'Active' }, [{ Ref: LAYER }]]));
+    expect(functions()).toHaveLength(FUNCTIONS.length);
+  });
+
+  it("the layer is made for the functions' runtime and architecture", () => {
+    const layer = tracingTemplate.Resources[LAYER]!;
+
+    expect(layer.Type).toBe('AWS::Lambda::LayerVersion');
+    for (const [, fn] of functions()) {
+      expect(property<string[]>(layer, 'CompatibleRuntimes')).toContain(property(fn, 'Runtime'));
+      expect(property<string[]>(layer, 'CompatibleArchitectures')).toEqual(
+        property(fn, 'Architectures'),
+      );
+    }
+  });
+
+  it('every function role may send traces (the AWS managed X-Ray write policy)', () => {
+    const roles = functions().map(([, fn]) => getAttArnOf(property(fn, 'Role'))!);
+
+    expect(
+      roles.map((role) => [role, property(tracingTemplate.Resources[role]!, 'ManagedPolicyArns')]),
+    ).toEqual(
+      roles.map((role) => [
+        role,
+        [{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/AWSXRayDaemonWriteAccess' }],
+      ]),
+    );
+  });
+
+  it('the layer holds the tracing code as the package lib/tracing.ts loads; the function zips still do not', () => {
+    const listing = run('unzip', ['-Z1', layerZip()], {});
+
+    expect(listing.stdout.trim().split('\n')).toEqual([
+      `nodejs/node_modules/${XRAY_TRACING_MODULE}/index.js`,
+    ]);
+    expect(markedPackagesIn(layerZip())).toEqual([
+      '@aws-lambda-powertools/tracer',
+      'aws-xray-sdk-core',
+    ]);
+    expect(
+      functions().flatMap(([, fn]) =>
+        markedPackagesIn(artifact(property<{ S3Key: string }>(fn, 'Code').S3Key)),
+      ),
+    ).toEqual(['@aws-sdk/client-eventbridge']);
+  });
+
+  /**
+   * A cold start under active tracing, the layer extracted where NODE_PATH points as Lambda's
+   * /opt/nodejs/node_modules is: whether the handler loaded the layer's package, and what it
+   * logged about tracing.
+   */
+  function coldStartTraced(withLayer: boolean): {
+    handler: string;
+    layerLoaded: boolean;
+    log: string;
+  } {
+    const [id, fn] = functions().find(([name]) => name === 'HttpLambdaFunction')!;
+    const extracted = join(workDir, 'extracted-tracing');
+    for (const zip of [artifact(property<{ S3Key: string }>(fn, 'Code').S3Key), layerZip()]) {
+      const unzip = run('unzip', ['-q', '-o', zip, '-d', extracted], {});
+      if (unzip.status !== 0) throw new Error(`unzip failed for ${id}: ${unzip.stderr}`);
+    }
+    const handler = property<string>(fn, 'Handler');
+    const file = join(extracted, `${handler.slice(0, handler.lastIndexOf('.'))}.js`);
+    const probe = `
+      const loaded = require(process.argv[1]);
+      const layerLoaded = Object.keys(require.cache).some((path) => path.includes('/nodejs/node_modules/${XRAY_TRACING_MODULE}/'));
+      process.stdout.write('\\n' + JSON.stringify({ handler: typeof loaded.handler, layerLoaded }), () => process.exit(0));`;
+    const result = run(process.execPath, ['-e', probe, file], {
+      env: {
+        PATH: process.env.PATH,
+        AWS_REGION: 'eu-west-1',
+        AWS_XRAY_DAEMON_ADDRESS: '169.254.79.129:2000',
+        ...(withLayer ? { NODE_PATH: join(extracted, 'nodejs', 'node_modules') } : {}),
+        ...stringValues(environmentOf(fn)),
+      },
+      timeout: 30_000,
+    });
+    const lines = result.stdout.trim().split('\n');
+    try {
+      const outcome = JSON.parse(lines.pop()!) as { handler: string; layerLoaded: boolean };
+      return { ...outcome, log: [...lines, result.stderr].join('\n') };
+    } catch {
+      throw new Error(`no outcome from the cold start (exit ${result.status}):\n${result.stderr}`);
+    }
+  }
+
+  it('a handler under active tracing loads the tracing code from the layer', () => {
+    const outcome = coldStartTraced(true);
+
+    expect(outcome).toEqual({ handler: 'function', layerLoaded: true, log: expect.any(String) });
+    expect(outcome.log).not.toContain('X-Ray tracing is off');
+  });
+
+  it('a handler under active tracing without the layer starts untraced and says why', () => {
+    const outcome = coldStartTraced(false);
+
+    expect(outcome).toEqual({
+      handler: 'function',
+      layerLoaded: false,
+      log: expect.stringContaining('X-Ray tracing is off'),
+    });
   });
 });

@@ -5,7 +5,9 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import * as AWSXRay from 'aws-xray-sdk-core';
 import { Readable } from 'node:stream';
-import { createTracing, type Tracing } from '../../lib/tracing';
+import { createTracing, XRAY_TRACING_MODULE, type Tracing } from '../../lib/tracing';
+import type * as TracingExports from '../../lib/tracing';
+import { captureJsonLines } from '../support/capture-output';
 
 /** Fields the X-Ray SDK records on a subsegment (and sends to X-Ray) but does not type. */
 interface RecordedSubsegment {
@@ -17,6 +19,8 @@ interface RecordedSubsegment {
   readonly aws?: Record<string, unknown>;
   isClosed(): boolean;
 }
+
+type TracingModule = typeof TracingExports;
 
 /** What Lambda sets when it runs a function with active tracing. */
 const LAMBDA_WITH_ACTIVE_TRACING = { AWS_XRAY_DAEMON_ADDRESS: '127.0.0.1:2000' };
@@ -54,7 +58,70 @@ describe('createTracing when tracing is off', () => {
 });
 
 /**
- * Tracing on, as in a Lambda function with active tracing: the Powertools Tracer only traces
+ * Active tracing turned on without the tracing layer (e.g. in the console): the function runs as
+ * with tracing off, and its log says why once, however many containers it builds.
+ */
+describe('createTracing when Lambda runs with active tracing but the tracing layer is absent', () => {
+  /** A fresh lib/tracing (it remembers a failed load) in a function without the layer. */
+  function withoutTheLayer(): typeof createTracing {
+    let isolated: typeof createTracing | undefined;
+    jest.isolateModules(() => {
+      jest.doMock(XRAY_TRACING_MODULE, () => {
+        throw Object.assign(new Error(`Cannot find module '${XRAY_TRACING_MODULE}'`), {
+          code: 'MODULE_NOT_FOUND',
+        });
+      });
+      ({ createTracing: isolated } = jest.requireActual<TracingModule>('../../lib/tracing'));
+    });
+    return isolated!;
+  }
+
+  afterEach(() => jest.dontMock(XRAY_TRACING_MODULE));
+
+  it('is off, and warns once with the module and the reason', async () => {
+    const createTracingWithoutLayer = withoutTheLayer();
+    const tracings: Tracing[] = [];
+
+    const lines = await captureJsonLines(() => {
+      tracings.push(createTracingWithoutLayer(LAMBDA_WITH_ACTIVE_TRACING, 'svc'));
+      tracings.push(createTracingWithoutLayer(LAMBDA_WITH_ACTIVE_TRACING, 'svc'));
+      return Promise.resolve();
+    });
+
+    expect(tracings.map(({ enabled, middleware }) => ({ enabled, middleware }))).toEqual([
+      { enabled: false, middleware: undefined },
+      { enabled: false, middleware: undefined },
+    ]);
+    expect(lines).toEqual([
+      expect.objectContaining({
+        level: 'WARN',
+        message: expect.stringContaining('X-Ray tracing is off'),
+        service: 'svc',
+        module: XRAY_TRACING_MODULE,
+        reason: 'MODULE_NOT_FOUND',
+      }),
+    ]);
+  });
+
+  it('does not look for the layer while tracing is off', async () => {
+    const createTracingWithoutLayer = withoutTheLayer();
+
+    const lines = await captureJsonLines(() => {
+      createTracingWithoutLayer({}, 'svc');
+      createTracingWithoutLayer(
+        { ...LAMBDA_WITH_ACTIVE_TRACING, POWERTOOLS_TRACE_ENABLED: 'false' },
+        'svc',
+      );
+      return Promise.resolve();
+    });
+
+    expect(lines).toEqual([]);
+  });
+});
+
+/**
+ * Tracing on, as in a Lambda function with active tracing and the tracing layer, which jest maps
+ * to lib/xray-tracing.ts (jest.config.cjs): the Powertools Tracer only traces
  * inside a Lambda execution environment (AWS_EXECUTION_ENV), and traces hang off the segment
  * current in the X-Ray SDK's context, which Lambda's facade segment provides. Here the test
  * opens that segment itself and never closes it, so nothing is sent to a daemon.
