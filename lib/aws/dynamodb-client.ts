@@ -76,7 +76,8 @@ const CONTENT_TYPE = 'application/x-amz-json-1.0';
  * request path. Measured per GetItem against a keep-alive local server answering `{}`: the SDK
  * client costs about 2.3 ms of process CPU (middleware stack, serialization, signing, GC), this
  * one a fraction of that. The input is the SDK's input JSON, sent as is (attribute values are
- * already in wire form); errors carry DynamoDB's error type as their name, as the SDK's do.
+ * already in wire form, except binary ones, which this service does not store: the SDK would
+ * base64 a `B`); errors carry DynamoDB's error type as their name, as the SDK's do.
  */
 export class DynamoDbClient {
   private readonly transport: HttpTransport;
