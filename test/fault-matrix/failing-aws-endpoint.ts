@@ -1,8 +1,10 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AWS_CLIENT_CONFIG } from '../../lib/aws-client-config';
+import type { DynamoDbClient } from '../../lib/aws/dynamodb-client';
+import { createHttpTransport } from '../../lib/huawei/http-transport';
+import { serviceDynamoDb } from '../support/dynamodb-client';
 import { freePort } from '../support/moto';
 
 export type EndpointFailure = 'connection-refused' | 'server-error' | 'black-hole';
@@ -74,15 +76,16 @@ export function countedSecretsManager(endpoint: string): CountedClient<SecretsMa
   return { client, requests: () => requests };
 }
 
-export function countedDynamoDb(endpoint: string): CountedClient<DynamoDBClient> {
-  const client = new DynamoDBClient({ ...AWS_CLIENT_CONFIG, endpoint });
+/** The service's own DynamoDB client, counting its attempts at the transport. */
+export function countedDynamoDb(endpoint: string): CountedClient<DynamoDbClient> {
+  const transport = createHttpTransport();
   let requests = 0;
-  client.middlewareStack.add(
-    (next) => (args) => {
+  const client = serviceDynamoDb({
+    endpoint,
+    transport: (request) => {
       requests += 1;
-      return next(args);
+      return transport(request);
     },
-    COUNTER,
-  );
+  });
   return { client, requests: () => requests };
 }

@@ -69,7 +69,7 @@ beforeEach(() => {
   replies = [json(200, {})];
 });
 
-function client(options: Partial<DynamoDbClientOptions> = {}) {
+function client(options: Partial<DynamoDbClientOptions> & { clock?: FakeClock } = {}) {
   const clock = options.clock ?? new FakeClock();
   return {
     clock,
