@@ -1,3 +1,4 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -76,8 +77,14 @@ export function countedSecretsManager(endpoint: string): CountedClient<SecretsMa
   return { client, requests: () => requests };
 }
 
-/** The service's own DynamoDB client, counting its attempts at the transport. */
-export function countedDynamoDb(endpoint: string): CountedClient<DynamoDbClient> {
+/**
+ * The service's own DynamoDB client (attempts counted at its transport) and the SDK client of
+ * invoke's idempotency records, both aimed at `endpoint` and counted together: in a deployment
+ * they reach the same DynamoDB.
+ */
+export function countedDynamoDb(
+  endpoint: string,
+): CountedClient<DynamoDbClient> & { readonly idempotencyClient: DynamoDBClient } {
   const transport = createHttpTransport();
   let requests = 0;
   const client = serviceDynamoDb({
@@ -87,5 +94,13 @@ export function countedDynamoDb(endpoint: string): CountedClient<DynamoDbClient>
       return transport(request);
     },
   });
-  return { client, requests: () => requests };
+  const idempotencyClient = new DynamoDBClient({ ...AWS_CLIENT_CONFIG, endpoint });
+  idempotencyClient.middlewareStack.add(
+    (next) => (args) => {
+      requests += 1;
+      return next(args);
+    },
+    COUNTER,
+  );
+  return { client, idempotencyClient, requests: () => requests };
 }
