@@ -73,9 +73,12 @@ const CONTENT_TYPE = 'application/x-amz-json-1.0';
 
 /**
  * A DynamoDB client of our own over DynamoDB's JSON protocol, replacing the AWS SDK's on every
- * request path. Measured per GetItem against a keep-alive local server answering `{}`: the SDK
- * client costs about 2.3 ms of process CPU (middleware stack, serialization, signing, GC), this
- * one a fraction of that. The input is the SDK's input JSON, sent as is (attribute values are
+ * request path. Process CPU per GetItem (process.cpuUsage over 3,000 sequential calls after 300
+ * warm-up ones, against a keep-alive local server in another process answering `{}`, Node 20, a
+ * shared 2-core machine): the SDK's DynamoDBClient 2.0–2.3 ms (middleware stack, serialization,
+ * signing, GC); this client 0.70 ms, the same transport with aws4fetch 1.0.20's AwsV4Signer
+ * 1.7–2.1 ms (async WebCrypto, Request/Headers objects); a bare Huawei-signed GET over the same
+ * transport 0.63 ms. The input is the SDK's input JSON, sent as is (attribute values are
  * already in wire form, except binary ones, which this service does not store: the SDK would
  * base64 a `B`); errors carry DynamoDB's error type as their name, as the SDK's do.
  */

@@ -54,8 +54,8 @@ function signingKey(secretAccessKey: string, day: string, scope: SigV4Scope): Bu
 /**
  * AWS Signature Version 4 over node:crypto, synchronous. Returns the request's headers plus
  * `x-amz-date`, `x-amz-security-token` (temporary credentials) and `authorization`. The date is
- * an argument so that each attempt is signed afresh. (aws4fetch's signer was measured against
- * this one: its async WebCrypto costs more CPU per call; see lib/aws/dynamodb-client.ts.)
+ * an argument so that each attempt is signed afresh. Ours rather than aws4fetch's AwsV4Signer:
+ * through it a GetItem cost 1.7–2.1 ms of CPU against 0.70 ms (lib/aws/dynamodb-client.ts).
  */
 export function signSigV4(
   request: SigV4Request,
