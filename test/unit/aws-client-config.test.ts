@@ -1,3 +1,4 @@
+import { createDynamoDb } from '../../lib/aws-client-config';
 import { createContainer } from '../../lib/container';
 import { createHistoryReaderContainer } from '../../lib/http/history-container';
 import { createStreamConsumerContainer } from '../../lib/status/stream-consumer-container';
@@ -84,4 +85,34 @@ describe('the AWS clients the containers create', () => {
       });
     },
   );
+});
+
+describe('the DynamoDB client of a cold start', () => {
+  const saved = process.env;
+  afterEach(() => {
+    process.env = saved;
+  });
+
+  it('runs each call in a tracing subsegment named after its operation', async () => {
+    process.env = { ...saved, ...LAMBDA_ENV };
+    const names: string[] = [];
+    const dynamoDb = createDynamoDb({
+      traced: <T>(name: string, _annotations: unknown, _work: () => Promise<T>) => {
+        names.push(name);
+        return Promise.resolve({} as T);
+      },
+    });
+
+    await dynamoDb.getItem({ TableName: 'status', Key: { pk: { S: 'x' } } });
+
+    expect(names).toEqual(['DynamoDB GetItem']);
+  });
+
+  it('refuses to start without the credentials Lambda provides, naming the variable', () => {
+    process.env = { ...saved, ...LAMBDA_ENV, AWS_SECRET_ACCESS_KEY: undefined };
+
+    expect(() => createDynamoDb({ traced: (_name, _annotations, work) => work() })).toThrow(
+      /AWS_SECRET_ACCESS_KEY/,
+    );
+  });
 });
