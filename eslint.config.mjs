@@ -62,6 +62,19 @@ export default tseslint.config(
             "Use `import * as z from 'zod/mini'`: esbuild cannot tree-shake the re-exported `z` object, so `import { z }` bundles all of zod/mini.",
         },
       ],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@aws-sdk/client-dynamodb',
+              allowTypeImports: true,
+              message:
+                "Use lib/aws/dynamodb-client.ts: the SDK's DynamoDB client costs ~2.3 ms of CPU per call and its bundle weight on every request path. Its types are fine (import type).",
+            },
+          ],
+        },
+      ],
     },
   },
   {

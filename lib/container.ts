@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { systemClock, type Clock, type Random } from './clock';
 import { loadConfig, type Config, type Environment } from './config';
@@ -21,7 +21,8 @@ import { DynamoDbHealthStore } from './health/health-store';
 import { DynamoDbStatusStore, type StatusStore } from './status/status-store';
 import { AdaptiveRateLimiter } from './rate-limiter';
 import { TaskObserver } from './task-observer';
-import { AWS_CLIENT_CONFIG } from './aws-client-config';
+import { AWS_CLIENT_CONFIG, createDynamoDb } from './aws-client-config';
+import type { DynamoDbClient } from './aws/dynamodb-client';
 
 /** Everything a handler needs, built once per cold start. */
 export interface Container {
@@ -32,7 +33,9 @@ export interface Container {
   readonly tracing: Tracing;
   /** Upstream outcomes by code, published once per invocation. */
   readonly upstreamOutcomes: DimensionedCounter;
-  readonly dynamoDb: DynamoDBClient;
+  readonly dynamoDb: DynamoDbClient;
+  /** The AWS SDK client for invoke's idempotency records, when a test gives one. */
+  readonly idempotencyDynamoDb: DynamoDBClient | undefined;
   readonly credentials: SecretsManagerCredentials;
   /** Told when each invocation starts: a refused AK gets another chance per invocation. */
   readonly signatureGuard: SignatureGuard;
@@ -49,7 +52,8 @@ export interface ContainerOverrides {
   readonly random?: Random;
   readonly transport?: HttpTransport;
   readonly secretsManager?: SecretsManagerClient;
-  readonly dynamoDb?: DynamoDBClient;
+  readonly dynamoDb?: DynamoDbClient;
+  readonly idempotencyDynamoDb?: DynamoDBClient;
   readonly logger?: Logger;
   readonly metrics?: Metrics;
 }
@@ -95,9 +99,7 @@ export function createContainer(
     signatureGuard,
     logger,
   });
-  const dynamoDb = tracing.captureClient(
-    overrides.dynamoDb ?? new DynamoDBClient(AWS_CLIENT_CONFIG),
-  );
+  const dynamoDb = overrides.dynamoDb ?? createDynamoDb(tracing);
   const store = new DynamoDbStatusStore(dynamoDb, config.statusTableName);
   const healthStore = new DynamoDbHealthStore(dynamoDb, config.statusTableName);
   const observer = new TaskObserver({
@@ -117,6 +119,7 @@ export function createContainer(
     tracing,
     upstreamOutcomes,
     dynamoDb,
+    idempotencyDynamoDb: overrides.idempotencyDynamoDb,
     credentials,
     signatureGuard,
     dms,

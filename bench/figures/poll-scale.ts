@@ -7,6 +7,8 @@
 import { BatchWriteItemCommand, QueryCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { DYNAMODB_CLIENT_SETTINGS } from '../../lib/aws-client-config';
+import { dynamoDbClientFromEnvironment } from '../../lib/aws/dynamodb-client';
 import {
   BY_INSTANCE_INDEX,
   DynamoDbStatusStore,
@@ -131,7 +133,10 @@ async function seedStatuses(env: BenchEnvironment, refs: readonly TaskRef[]): Pr
   };
   await Promise.all(Array.from({ length: 8 }, writer));
   // Read a chunk back through the function's own store: the seeded items must be what it reads.
-  const store = new DynamoDbStatusStore(env.clients.dynamoDb, env.tableName);
+  const store = new DynamoDbStatusStore(
+    dynamoDbClientFromEnvironment(process.env, DYNAMODB_CLIENT_SETTINGS),
+    env.tableName,
+  );
   const sample = refs.slice(0, 100);
   const read = await store.getMany(sample);
   if (

@@ -1,9 +1,6 @@
-import {
-  ConditionalCheckFailedException,
-  PutItemCommand,
-  type AttributeValue,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { DynamoDbClient } from '../aws/dynamodb-client';
+import { isConditionalCheckFailed } from '../aws/dynamodb-error';
 import * as z from 'zod/mini';
 import { DependencyUnavailableError } from '../errors';
 import { batchGetItems } from '../status/batch-get-items';
@@ -41,7 +38,7 @@ const healthItemSchema = z.object({
  */
 export class DynamoDbHealthStore {
   constructor(
-    private readonly client: DynamoDBClient,
+    private readonly client: DynamoDbClient,
     private readonly tableName: string,
   ) {}
 
@@ -74,17 +71,15 @@ export class DynamoDbHealthStore {
           };
     try {
       await this.call(() =>
-        this.client.send(
-          new PutItemCommand({
-            TableName: this.tableName,
-            Item: toItem(ref, update, now),
-            ...condition,
-          }),
-        ),
+        this.client.putItem({
+          TableName: this.tableName,
+          Item: toItem(ref, update, now),
+          ...condition,
+        }),
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (isConditionalCheckFailed(error)) return false;
       throw error;
     }
   }

@@ -1,6 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod/mini';
 import { parseEnvironment, servedProjectsSchema, type Environment } from '../config';
 import { createLogger } from '../logger';
@@ -8,7 +7,8 @@ import { SERVICE_NAME, createMetrics } from '../metrics';
 import { DynamoDbStatusHistory } from '../status/status-history';
 import { DynamoDbStatusStore, type StatusStore } from '../status/status-store';
 import { createTracing, type Tracing } from '../tracing';
-import { AWS_CLIENT_CONFIG } from '../aws-client-config';
+import { createDynamoDb } from '../aws-client-config';
+import type { DynamoDbClient } from '../aws/dynamodb-client';
 
 const historyReaderEnvironmentSchema = z.object({
   HUAWEICLOUD_PROJECT_ID: servedProjectsSchema,
@@ -35,7 +35,7 @@ export interface HistoryReaderContainer {
 }
 
 export interface HistoryReaderOverrides {
-  readonly dynamoDb?: DynamoDBClient;
+  readonly dynamoDb?: DynamoDbClient;
   readonly logger?: Logger;
   readonly metrics?: Metrics;
 }
@@ -46,9 +46,7 @@ export function createHistoryReaderContainer(
 ): HistoryReaderContainer {
   const settings = parseEnvironment(historyReaderEnvironmentSchema, env);
   const tracing = createTracing(env, SERVICE_NAME);
-  const dynamoDb = tracing.captureClient(
-    overrides.dynamoDb ?? new DynamoDBClient(AWS_CLIENT_CONFIG),
-  );
+  const dynamoDb = overrides.dynamoDb ?? createDynamoDb(tracing);
   return {
     config: { projectIds: new Set(settings.HUAWEICLOUD_PROJECT_ID) },
     logger: overrides.logger ?? createLogger(),

@@ -8,10 +8,13 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 
 export interface TransportRequest {
   readonly url: URL;
-  readonly method: 'GET';
+  readonly method: 'GET' | 'POST';
   readonly headers: Readonly<Record<string, string>>;
+  readonly body?: string;
   /** Whole attempt: connect, headers and body. */
   readonly timeoutMs: number;
+  /** A new connection that is not up by then fails the attempt early (a black-holed address). */
+  readonly connectTimeoutMs?: number;
   readonly maxResponseBytes: number;
   readonly signal?: AbortSignal;
 }
@@ -79,10 +82,12 @@ export function createHttpTransport(options: TransportOptions = {}): HttpTranspo
       let settled = false;
       // Unassigned while node builds the request: it may throw before there is one to destroy.
       let req: ClientRequest | undefined;
+      let connectTimer: NodeJS.Timeout | undefined;
       const finish = (error: TransportError | undefined, response?: TransportResponse) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        clearTimeout(connectTimer);
         request.signal?.removeEventListener('abort', onAbort);
         if (error) {
           req?.destroy();
@@ -138,7 +143,16 @@ export function createHttpTransport(options: TransportOptions = {}): HttpTranspo
         return;
       }
       req.on('error', (error) => finish(new TransportError('network', error)));
+      const { connectTimeoutMs } = request;
+      if (connectTimeoutMs !== undefined) {
+        req.once('socket', (socket) => {
+          // A kept-alive socket is connected already: only a new connection is timed.
+          if (!socket.connecting) return;
+          connectTimer = setTimeout(() => finish(new TransportError('timeout')), connectTimeoutMs);
+          socket.once('connect', () => clearTimeout(connectTimer));
+        });
+      }
       request.signal?.addEventListener('abort', onAbort, { once: true });
-      req.end();
+      req.end(request.body);
     });
 }

@@ -5,6 +5,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod/mini';
+import { AWS_CLIENT_CONFIG } from '../aws-client-config';
 import { boundaryErrors } from '../boundary-error';
 import type { ConnectorTask } from '../connector-task';
 import type { Container } from '../container';
@@ -75,11 +76,7 @@ export function createObserveTaskInvocationHandler(container: Container): Invoke
     handler.use(
       releasingOnlyOwnRecord(
         makeHandlerIdempotent({
-          persistenceStore: new DynamoDBPersistenceLayer({
-            tableName: config.statusTableName,
-            keyAttr: 'pk',
-            awsSdkV3Client: container.dynamoDb,
-          }),
+          persistenceStore: idempotencyStore(container),
           config: new IdempotencyConfig({
             expiresAfterSeconds: config.invokeIdempotencyTtlSeconds,
             throwOnNoIdempotencyKey: true,
@@ -98,6 +95,21 @@ export function createObserveTaskInvocationHandler(container: Container): Invoke
     });
     return { task, statusChanged, previousStatus };
   });
+}
+
+/**
+ * Powertools' persistence layer needs an AWS SDK client, which only this function bundles: the
+ * request paths use our own DynamoDB client (lib/aws/dynamodb-client.ts).
+ */
+function idempotencyStore(container: Container): DynamoDBPersistenceLayer {
+  const tableName = container.config.statusTableName;
+  return container.idempotencyDynamoDb
+    ? new DynamoDBPersistenceLayer({
+        tableName,
+        keyAttr: 'pk',
+        awsSdkV3Client: container.idempotencyDynamoDb,
+      })
+    : new DynamoDBPersistenceLayer({ tableName, keyAttr: 'pk', clientConfig: AWS_CLIENT_CONFIG });
 }
 
 /**

@@ -1,21 +1,18 @@
-import {
-  BatchGetItemCommand,
-  type AttributeValue,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { DynamoDbClient } from '../aws/dynamodb-client';
 import { DependencyUnavailableError } from '../errors';
 
 const BATCH_GET_LIMIT = 100;
 const MAX_UNPROCESSED_ROUNDS = 5;
 
 export interface BatchGetOptions {
-  readonly client: DynamoDBClient;
+  readonly client: DynamoDbClient;
   readonly tableName: string;
   readonly projection: {
     ProjectionExpression: string;
     ExpressionAttributeNames?: Record<string, string>;
   };
-  /** Translates the SDK's errors into the caller's (a missing table names its variable). */
+  /** Translates the client's errors into the caller's (a missing table names its variable). */
   readonly call: <T>(operation: () => Promise<T>) => Promise<T>;
 }
 
@@ -38,11 +35,9 @@ export async function batchGetItems(
         throw new DependencyUnavailableError('Amazon DynamoDB (unprocessed keys)');
       }
       const output = await call(() =>
-        client.send(
-          new BatchGetItemCommand({
-            RequestItems: { [tableName]: { Keys: requested, ConsistentRead: true, ...projection } },
-          }),
-        ),
+        client.batchGetItem({
+          RequestItems: { [tableName]: { Keys: requested, ConsistentRead: true, ...projection } },
+        }),
       );
       items.push(...(output.Responses?.[tableName] ?? []));
       requested = output.UnprocessedKeys?.[tableName]?.Keys ?? [];

@@ -1,4 +1,4 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { isConditionalCheckFailed } from '../aws/dynamodb-error';
 import { ConfigurationError, DependencyUnavailableError } from '../errors';
 
 /** A table as the deployment names it: what it is, and the variable that names it. */
@@ -9,7 +9,7 @@ export interface TableName {
 }
 
 /**
- * Runs a DynamoDB call, translating the SDK's errors into our error model: a missing table is a
+ * Runs a DynamoDB call, translating the client's errors into our error model: a missing table is a
  * deployment problem naming its variable, anything else DynamoDB being unavailable. A lost
  * condition passes through untouched: what it means is the caller's to decide.
  */
@@ -17,7 +17,7 @@ export async function callDynamoDb<T>(table: TableName, operation: () => Promise
   try {
     return await operation();
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) throw error;
+    if (isConditionalCheckFailed(error)) throw error;
     if ((error as { name?: string }).name === 'ResourceNotFoundException') {
       throw new ConfigurationError(
         `The ${table.what} (${table.variable}) "${table.name}" does not exist.`,

@@ -1,10 +1,5 @@
-import {
-  BatchWriteItemCommand,
-  QueryCommand,
-  type AttributeValue,
-  type DynamoDBClient,
-  type WriteRequest,
-} from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, WriteRequest } from '@aws-sdk/client-dynamodb';
+import type { DynamoDbClient } from '../aws/dynamodb-client';
 import * as z from 'zod/mini';
 import { DependencyUnavailableError } from '../errors';
 import { taskKey, type TaskRef } from '../task-ref';
@@ -48,7 +43,7 @@ const historyItemSchema = z.object({
  */
 export class DynamoDbStatusHistory {
   constructor(
-    private readonly client: DynamoDBClient,
+    private readonly client: DynamoDbClient,
     private readonly tableName: string,
   ) {}
 
@@ -63,9 +58,7 @@ export class DynamoDbStatusHistory {
           throw new DependencyUnavailableError('Amazon DynamoDB (unprocessed history writes)');
         }
         const output = await this.call(() =>
-          this.client.send(
-            new BatchWriteItemCommand({ RequestItems: { [this.tableName]: requests } }),
-          ),
+          this.client.batchWriteItem({ RequestItems: { [this.tableName]: requests } }),
         );
         requests = output.UnprocessedItems?.[this.tableName] ?? [];
       }
@@ -75,23 +68,19 @@ export class DynamoDbStatusHistory {
   /** Up to `limit` entries older than sequence `before` (newest first when absent). */
   async page(ref: TaskRef, limit: number, before?: number): Promise<HistoryPage> {
     const output = await this.call(() =>
-      this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression:
-            before === undefined ? 'pk = :pk' : 'pk = :pk AND #sequence < :before',
-          ExpressionAttributeValues: {
-            ':pk': { S: taskKey(ref) },
-            ...(before === undefined ? {} : { ':before': { N: String(before) } }),
-          },
-          ...(before === undefined
-            ? {}
-            : { ExpressionAttributeNames: { '#sequence': 'sequence' } }),
-          ScanIndexForward: false,
-          // One more than asked: it tells whether there is more, and how long the last one lasted.
-          Limit: limit + 1,
-        }),
-      ),
+      this.client.query({
+        TableName: this.tableName,
+        KeyConditionExpression:
+          before === undefined ? 'pk = :pk' : 'pk = :pk AND #sequence < :before',
+        ExpressionAttributeValues: {
+          ':pk': { S: taskKey(ref) },
+          ...(before === undefined ? {} : { ':before': { N: String(before) } }),
+        },
+        ...(before === undefined ? {} : { ExpressionAttributeNames: { '#sequence': 'sequence' } }),
+        ScanIndexForward: false,
+        // One more than asked: it tells whether there is more, and how long the last one lasted.
+        Limit: limit + 1,
+      }),
     );
     const items = (output.Items ?? []).map(fromItem);
     return { entries: items.slice(0, limit), older: items[limit], more: items.length > limit };

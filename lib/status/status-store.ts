@@ -1,11 +1,6 @@
-import {
-  QueryCommand,
-  ConditionalCheckFailedException,
-  GetItemCommand,
-  PutItemCommand,
-  type AttributeValue,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { DynamoDbClient } from '../aws/dynamodb-client';
+import { isConditionalCheckFailed } from '../aws/dynamodb-error';
 import * as z from 'zod/mini';
 import type { ConnectorTask } from '../connector-task';
 import { DependencyUnavailableError } from '../errors';
@@ -86,20 +81,18 @@ export function partitionKey(ref: TaskRef): string {
 
 export class DynamoDbStatusStore implements StatusStore {
   constructor(
-    private readonly client: DynamoDBClient,
+    private readonly client: DynamoDbClient,
     private readonly tableName: string,
   ) {}
 
   async get(ref: TaskRef): Promise<StoredStatus | undefined> {
     const output = await this.call(() =>
-      this.client.send(
-        new GetItemCommand({
-          TableName: this.tableName,
-          Key: { pk: { S: partitionKey(ref) } },
-          ConsistentRead: true,
-          ...DECISION_ATTRIBUTES,
-        }),
-      ),
+      this.client.getItem({
+        TableName: this.tableName,
+        Key: { pk: { S: partitionKey(ref) } },
+        ConsistentRead: true,
+        ...DECISION_ATTRIBUTES,
+      }),
     );
     return output.Item ? fromItem(output.Item) : undefined;
   }
@@ -132,17 +125,15 @@ export class DynamoDbStatusStore implements StatusStore {
           };
     try {
       await this.call(() =>
-        this.client.send(
-          new PutItemCommand({
-            TableName: this.tableName,
-            Item: toItem(ref, change),
-            ...condition,
-          }),
-        ),
+        this.client.putItem({
+          TableName: this.tableName,
+          Item: toItem(ref, change),
+          ...condition,
+        }),
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (isConditionalCheckFailed(error)) return false;
       throw error;
     }
   }
@@ -155,17 +146,15 @@ export class DynamoDbStatusStore implements StatusStore {
     let startKey: Record<string, AttributeValue> | undefined;
     for (let page = 0; page < MAX_QUERY_PAGES; page++) {
       const output = await this.call(() =>
-        this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: BY_INSTANCE_INDEX,
-            KeyConditionExpression: 'instanceKey = :instance',
-            ExpressionAttributeValues: { ':instance': { S: `${projectId}/${instanceId}` } },
-            ProjectionExpression: 'taskId, #status',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExclusiveStartKey: startKey,
-          }),
-        ),
+        this.client.query({
+          TableName: this.tableName,
+          IndexName: BY_INSTANCE_INDEX,
+          KeyConditionExpression: 'instanceKey = :instance',
+          ExpressionAttributeValues: { ':instance': { S: `${projectId}/${instanceId}` } },
+          ProjectionExpression: 'taskId, #status',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExclusiveStartKey: startKey,
+        }),
       );
       for (const item of output.Items ?? []) {
         const taskId = item.taskId?.S;

@@ -1,6 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import * as z from 'zod/mini';
@@ -11,7 +10,8 @@ import { SERVICE_NAME, createMetrics } from '../metrics';
 import { createTracing, type Tracing } from '../tracing';
 import { EventBridgePublisher } from './event-publisher';
 import { DynamoDbStatusHistory } from './status-history';
-import { AWS_CLIENT_CONFIG } from '../aws-client-config';
+import { AWS_CLIENT_CONFIG, createDynamoDb } from '../aws-client-config';
+import type { DynamoDbClient } from '../aws/dynamodb-client';
 
 const streamConsumerEnvironmentSchema = z.object({
   EVENT_BUS_NAME: z
@@ -64,7 +64,7 @@ export interface StreamConsumerOverrides {
   readonly clock?: Clock;
   readonly eventBridge?: EventBridgeClient;
   readonly sqs?: SQSClient;
-  readonly dynamoDb?: DynamoDBClient;
+  readonly dynamoDb?: DynamoDbClient;
   readonly logger?: Logger;
   readonly metrics?: Metrics;
   readonly retryDelayMs?: number;
@@ -90,7 +90,7 @@ export function createStreamConsumerContainer(
       ...(overrides.retryDelayMs === undefined ? {} : { retryDelayMs: overrides.retryDelayMs }),
     }),
     history: new DynamoDbStatusHistory(
-      tracing.captureClient(overrides.dynamoDb ?? new DynamoDBClient(AWS_CLIENT_CONFIG)),
+      overrides.dynamoDb ?? createDynamoDb(tracing),
       config.historyTableName,
     ),
     sqs: tracing.captureClient(overrides.sqs ?? new SQSClient(AWS_CLIENT_CONFIG)),

@@ -1,8 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod/mini';
-import { AWS_CLIENT_CONFIG } from '../aws-client-config';
+import { createDynamoDb } from '../aws-client-config';
+import type { DynamoDbClient } from '../aws/dynamodb-client';
 import { systemClock, type Clock } from '../clock';
 import { parseEnvironment, servedProjectsSchema, type Environment } from '../config';
 import { createLogger } from '../logger';
@@ -34,7 +34,7 @@ export interface WatchRoutesContainer {
 }
 
 export interface WatchRoutesOverrides {
-  readonly dynamoDb?: DynamoDBClient;
+  readonly dynamoDb?: DynamoDbClient;
   readonly clock?: Clock;
   readonly logger?: Logger;
   readonly metrics?: Metrics;
@@ -49,9 +49,7 @@ export function createWatchRoutesContainer(
   const [onlyProject] = settings.HUAWEICLOUD_PROJECT_ID;
   const defaultProjectId = projectIds.size === 1 ? onlyProject : undefined;
   const tracing = createTracing(env, SERVICE_NAME);
-  const dynamoDb = tracing.captureClient(
-    overrides.dynamoDb ?? new DynamoDBClient(AWS_CLIENT_CONFIG),
-  );
+  const dynamoDb = overrides.dynamoDb ?? createDynamoDb(tracing);
   return {
     config: {
       projectIds,

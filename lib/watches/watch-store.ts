@@ -1,12 +1,6 @@
-import {
-  ConditionalCheckFailedException,
-  DeleteItemCommand,
-  GetItemCommand,
-  PutItemCommand,
-  ScanCommand,
-  type AttributeValue,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { DynamoDbClient } from '../aws/dynamodb-client';
+import { isConditionalCheckFailed } from '../aws/dynamodb-error';
 import * as z from 'zod/mini';
 import { DependencyUnavailableError } from '../errors';
 import { watchKey, type WatchEntry } from '../poll/watch-list';
@@ -51,7 +45,7 @@ const watchItemSchema = z.object({
  */
 export class DynamoDbWatchStore implements WatchStore {
   constructor(
-    private readonly client: DynamoDBClient,
+    private readonly client: DynamoDbClient,
     private readonly tableName: string,
   ) {}
 
@@ -60,14 +54,12 @@ export class DynamoDbWatchStore implements WatchStore {
     let startKey: Record<string, AttributeValue> | undefined;
     do {
       const output = await this.call(() =>
-        this.client.send(
-          new ScanCommand({
-            TableName: this.tableName,
-            // A watch put just before the poll is seen by it.
-            ConsistentRead: true,
-            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-          }),
-        ),
+        this.client.scan({
+          TableName: this.tableName,
+          // A watch put just before the poll is seen by it.
+          ConsistentRead: true,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
       );
       watches.push(...(output.Items ?? []).map(fromItem));
       startKey = output.LastEvaluatedKey;
@@ -88,13 +80,11 @@ export class DynamoDbWatchStore implements WatchStore {
       if (await this.putIfAbsent(entry, createdAt))
         return { created: true, watch: { entry, createdAt } };
       const existing = await this.call(() =>
-        this.client.send(
-          new GetItemCommand({
-            TableName: this.tableName,
-            Key: { pk: { S: watchKey(entry) } },
-            ConsistentRead: true,
-          }),
-        ),
+        this.client.getItem({
+          TableName: this.tableName,
+          Key: { pk: { S: watchKey(entry) } },
+          ConsistentRead: true,
+        }),
       );
       if (existing.Item) return { created: false, watch: fromItem(existing.Item) };
       if (round === MAX_PUT_ROUNDS) {
@@ -106,17 +96,15 @@ export class DynamoDbWatchStore implements WatchStore {
   private async putIfAbsent(entry: WatchEntry, createdAt: string): Promise<boolean> {
     try {
       await this.call(() =>
-        this.client.send(
-          new PutItemCommand({
-            TableName: this.tableName,
-            Item: toItem(entry, createdAt),
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        ),
+        this.client.putItem({
+          TableName: this.tableName,
+          Item: toItem(entry, createdAt),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (isConditionalCheckFailed(error)) return false;
       throw error;
     }
   }
@@ -124,17 +112,15 @@ export class DynamoDbWatchStore implements WatchStore {
   async delete(entry: WatchEntry): Promise<boolean> {
     try {
       await this.call(() =>
-        this.client.send(
-          new DeleteItemCommand({
-            TableName: this.tableName,
-            Key: { pk: { S: watchKey(entry) } },
-            ConditionExpression: 'attribute_exists(pk)',
-          }),
-        ),
+        this.client.deleteItem({
+          TableName: this.tableName,
+          Key: { pk: { S: watchKey(entry) } },
+          ConditionExpression: 'attribute_exists(pk)',
+        }),
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (isConditionalCheckFailed(error)) return false;
       throw error;
     }
   }

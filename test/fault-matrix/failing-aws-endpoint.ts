@@ -3,6 +3,9 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AWS_CLIENT_CONFIG } from '../../lib/aws-client-config';
+import type { DynamoDbClient } from '../../lib/aws/dynamodb-client';
+import { createHttpTransport } from '../../lib/huawei/http-transport';
+import { serviceDynamoDb } from '../support/dynamodb-client';
 import { freePort } from '../support/moto';
 
 export type EndpointFailure = 'connection-refused' | 'server-error' | 'black-hole';
@@ -74,15 +77,30 @@ export function countedSecretsManager(endpoint: string): CountedClient<SecretsMa
   return { client, requests: () => requests };
 }
 
-export function countedDynamoDb(endpoint: string): CountedClient<DynamoDBClient> {
-  const client = new DynamoDBClient({ ...AWS_CLIENT_CONFIG, endpoint });
+/**
+ * The service's own DynamoDB client (attempts counted at its transport) and the SDK client of
+ * invoke's idempotency records, both aimed at `endpoint` and counted together: in a deployment
+ * they reach the same DynamoDB.
+ */
+export function countedDynamoDb(
+  endpoint: string,
+): CountedClient<DynamoDbClient> & { readonly idempotencyClient: DynamoDBClient } {
+  const transport = createHttpTransport();
   let requests = 0;
-  client.middlewareStack.add(
+  const client = serviceDynamoDb({
+    endpoint,
+    transport: (request) => {
+      requests += 1;
+      return transport(request);
+    },
+  });
+  const idempotencyClient = new DynamoDBClient({ ...AWS_CLIENT_CONFIG, endpoint });
+  idempotencyClient.middlewareStack.add(
     (next) => (args) => {
       requests += 1;
       return next(args);
     },
     COUNTER,
   );
-  return { client, requests: () => requests };
+  return { client, idempotencyClient, requests: () => requests };
 }

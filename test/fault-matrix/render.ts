@@ -28,7 +28,7 @@ const seconds = (ms: number) => `${ms / 1000} s`;
 
 const BOUND_NAMES: Record<TimeBound['kind'], string> = {
   immediate: 'immediate',
-  'aws-sdk-retries': 'AWS SDK retries',
+  'aws-sdk-retries': 'AWS client retries',
   'aws-request-timeout': 'AWS request timeout',
   backoff: 'backoff',
   'retry-after': 'Retry-After',
@@ -71,13 +71,14 @@ const TIME_BOUNDS: Record<TimeBound['kind'], string> = {
     'the first answer decides: no wait and no retry of ours (a 401 re-reads the secret and ' +
     're-signs once, at once). Checked: the service never waited and no attempt timed out.',
   'aws-sdk-retries':
-    'the AWS SDK client’s own retries, as every client of the service is configured ' +
-    `(\`AWS_CLIENT_CONFIG\`, \`lib/aws-client-config.ts\`: ${AWS_ATTEMPTS} requests, with the ` +
-    'SDK’s jittered backoff between them): the upstream deadline covers only the calls to ' +
+    'the AWS client’s own retries (the SDK’s for Secrets Manager, the service’s own DynamoDB ' +
+    'client’s), as every AWS client of the service is configured ' +
+    `(\`lib/aws-client-config.ts\`: ${AWS_ATTEMPTS} requests, with a ` +
+    'jittered backoff between them): the upstream deadline covers only the calls to ' +
     'Huawei. Checked: the failing client attempted that many requests, the service never ' +
     `waited, and the call ended within one AWS request timeout (${seconds(AWS_REQUEST_TIMEOUT_MS)}).`,
   'aws-request-timeout':
-    `the AWS SDK client’s request timeout (${seconds(AWS_REQUEST_TIMEOUT_MS)}, which throws; ` +
+    `the AWS client’s request timeout (${seconds(AWS_REQUEST_TIMEOUT_MS)}, which throws; ` +
     `connect timeout ${seconds(AWS_CLIENT_CONFIG.requestHandler.connectionTimeout)}) ends each ` +
     `of its ${AWS_ATTEMPTS} attempts, so the call ends after about ` +
     `${seconds(AWS_ATTEMPTS * AWS_REQUEST_TIMEOUT_MS)}; the upstream deadline does not apply. Checked: ` +
@@ -180,7 +181,8 @@ function document(rows: readonly FaultRow[]): string {
       '`Retry`/`Catch` match on).',
     '',
     'Every row is a test: `test/integration/fault-matrix.test.ts` runs it through both handlers, ' +
-      'each on a cold container wired to real AWS SDK clients against moto and to the Huawei ' +
+      'each on a cold container wired to real AWS clients (the SDK’s, and the service’s own ' +
+      'DynamoDB client) against moto and to the Huawei ' +
       'simulator (which verifies every signature), and asserts each value below. This file is ' +
       'rendered from the same rows (`test/fault-matrix/rows.ts`); the test fails when it differs ' +
       'from the rendering.',

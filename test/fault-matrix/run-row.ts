@@ -129,7 +129,11 @@ async function arrange(arrangement: Arrangement): Promise<Arranged> {
         return { overrides: { secretsManager: counted.client }, counted, cleanup };
       }
       const counted = countedDynamoDb(endpoint.url);
-      return { overrides: { dynamoDb: counted.client }, counted, cleanup };
+      return {
+        overrides: { dynamoDb: counted.client, idempotencyDynamoDb: counted.idempotencyClient },
+        counted,
+        cleanup,
+      };
     }
     case 'huawei-unknown-access-key':
       return { afterStart: ({ simulator }) => simulator.setCredentials([ROTATED_CREDENTIALS]) };

@@ -10,6 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AWS_CLIENT_CONFIG } from '../../lib/aws-client-config';
 import type { ContainerOverrides } from '../../lib/container';
+import { serviceDynamoDb } from '../support/dynamodb-client';
 import { INSTANCE_ID, PROJECT_ID, TASK_ID, startHarness, type Harness } from '../support/harness';
 
 /** Comfortably more than two 2 s attempts, comfortably less than the HTTP function's 10 s. */
@@ -51,9 +52,21 @@ describe('a black-holed AWS dependency', () => {
     expect(Date.now() - started).toBeLessThan(LAMBDA_TIME_MS - 1_000);
   });
 
+  it('DynamoDB: the HTTP call answers 503 DEPENDENCY_UNAVAILABLE in seconds', async () => {
+    const harness = await setup({ dynamoDb: serviceDynamoDb({ endpoint }) });
+    const started = Date.now();
+
+    const response = await harness.http(undefined, LAMBDA_TIME_MS);
+
+    expect(response.statusCode).toBe(503);
+    expect(response.json.code).toBe('DEPENDENCY_UNAVAILABLE');
+    expect(Date.now() - started).toBeLessThan(LAMBDA_TIME_MS - 1_000);
+  });
+
   it('DynamoDB: a direct invocation fails as DependencyUnavailableError in seconds', async () => {
     const harness = await setup({
-      dynamoDb: new DynamoDBClient({ ...AWS_CLIENT_CONFIG, endpoint }),
+      dynamoDb: serviceDynamoDb({ endpoint }),
+      idempotencyDynamoDb: new DynamoDBClient({ ...AWS_CLIENT_CONFIG, endpoint }),
     });
     const started = Date.now();
 

@@ -4,6 +4,8 @@
  * live there). Each must reach the caller as one of our errors, and be logged and counted.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { ContainerOverrides } from '../../lib/container';
+import { serviceDynamoDb } from '../support/dynamodb-client';
 import { INSTANCE_ID, TASK_ID, startHarness, type Harness } from '../support/harness';
 import { freePort } from '../support/moto';
 import { captureJsonLines } from '../support/capture-output';
@@ -22,9 +24,16 @@ afterAll(async () => {
   await Promise.all(harnesses.map((h) => h.stop()));
 });
 
-/** A DynamoDB client aimed at a loopback port nobody listens on: refused at once, no retry. */
-async function unreachableDynamoDb(): Promise<DynamoDBClient> {
-  return new DynamoDBClient({ endpoint: `http://127.0.0.1:${await freePort()}`, maxAttempts: 1 });
+/**
+ * DynamoDB clients (the service's, and idempotency's SDK one) aimed at a loopback port nobody
+ * listens on: refused at once, no retry.
+ */
+async function unreachableDynamoDb(): Promise<ContainerOverrides> {
+  const endpoint = `http://127.0.0.1:${await freePort()}`;
+  return {
+    dynamoDb: serviceDynamoDb({ endpoint, maxAttempts: 1 }),
+    idempotencyDynamoDb: new DynamoDBClient({ endpoint, maxAttempts: 1 }),
+  };
 }
 
 interface Outcome {
@@ -77,7 +86,7 @@ describe('direct invoke with a payload that is not an invocation input', () => {
   });
 
   it('is refused before the idempotency store is used, even while DynamoDB is down', async () => {
-    const harness = await setup({ overrides: { dynamoDb: await unreachableDynamoDb() } });
+    const harness = await setup({ overrides: await unreachableDynamoDb() });
 
     const { error } = await invokeFailing(harness, {});
 
@@ -87,7 +96,7 @@ describe('direct invoke with a payload that is not an invocation input', () => {
 
 describe('direct invoke while DynamoDB is unreachable', () => {
   it('throws DependencyUnavailableError with a one-line stack', async () => {
-    const harness = await setup({ overrides: { dynamoDb: await unreachableDynamoDb() } });
+    const harness = await setup({ overrides: await unreachableDynamoDb() });
 
     const { error } = await invokeFailing(harness, INPUT);
 
@@ -96,7 +105,7 @@ describe('direct invoke while DynamoDB is unreachable', () => {
   });
 
   it('logs and counts the failure as DEPENDENCY_UNAVAILABLE', async () => {
-    const harness = await setup({ overrides: { dynamoDb: await unreachableDynamoDb() } });
+    const harness = await setup({ overrides: await unreachableDynamoDb() });
 
     const { lines } = await invokeFailing(harness, INPUT);
 
@@ -105,7 +114,7 @@ describe('direct invoke while DynamoDB is unreachable', () => {
   });
 
   it('does not call Huawei', async () => {
-    const harness = await setup({ overrides: { dynamoDb: await unreachableDynamoDb() } });
+    const harness = await setup({ overrides: await unreachableDynamoDb() });
 
     await invokeFailing(harness, INPUT);
 

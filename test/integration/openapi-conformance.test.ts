@@ -1,4 +1,5 @@
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDbClient } from '../../lib/aws/dynamodb-client';
+import { CONDITIONAL_CHECK_FAILED, DynamoDbError } from '../../lib/aws/dynamodb-error';
 import { GET_TASK_ROUTE, LIST_TASKS_ROUTE, openApiDocument } from '../../lib/http/openapi';
 import { TASK_HISTORY_ROUTE } from '../../lib/http/task-history';
 import {
@@ -17,6 +18,7 @@ import {
   type Harness,
   type WatchRouteCaller,
 } from '../support/harness';
+import { serviceDynamoDb } from '../support/dynamodb-client';
 import { openApiSchemaCompiler } from '../support/openapi-schemas';
 import { TEST_CREDENTIALS } from '../support/test-credentials';
 
@@ -133,18 +135,13 @@ let dynamoDbDown: Harness;
 let noWatchesTable: WatchRouteCaller;
 
 /** A real DynamoDB client whose status writes always lose to "another observer". */
-function alwaysOutrunDynamoDb(): DynamoDBClient {
-  const client = new DynamoDBClient({});
-  client.middlewareStack.add(
-    (next, context) => (args) => {
-      if (context.commandName !== 'PutItemCommand') return next(args);
-      return Promise.reject(
-        new ConditionalCheckFailedException({ message: 'another observer won', $metadata: {} }),
-      );
-    },
-    { step: 'initialize', name: 'alwaysOutrun' },
-  );
-  return client;
+function alwaysOutrunDynamoDb(): DynamoDbClient {
+  return serviceDynamoDb({
+    around: (operation, work) =>
+      operation === 'PutItem'
+        ? Promise.reject(new DynamoDbError(CONDITIONAL_CHECK_FAILED, 'another observer won', 400))
+        : work(),
+  });
 }
 
 beforeAll(async () => {
@@ -157,13 +154,13 @@ beforeAll(async () => {
     // Nothing listens on port 9: every DynamoDB call is refused at once, once.
     startHarness({
       overrides: {
-        dynamoDb: new DynamoDBClient({ endpoint: 'http://127.0.0.1:9', maxAttempts: 1 }),
+        dynamoDb: serviceDynamoDb({ endpoint: 'http://127.0.0.1:9', maxAttempts: 1 }),
       },
     }),
   ]);
   noWatchesTable = watchRouteCaller(
     { ...harness.env, WATCHES_TABLE_NAME: 'watches-table-that-does-not-exist' },
-    harness.aws.clients.dynamoDb,
+    serviceDynamoDb(),
   );
 });
 

@@ -3,7 +3,6 @@
  * must come back (batch item failure), however many upstream failures came first, and a batch
  * whose every record failed is still a batch response, not a failed invocation.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { REPORTED_FAILURES } from '../../lib/poll/poll-tasks';
 import { createPollWorkerHandler, type PollWorkerHandler } from '../../lib/poll/poll-worker';
 import type { TaskRef } from '../../lib/task-ref';
@@ -12,6 +11,7 @@ import { INSTANCE_ID, PROJECT_ID, startHarness, type Harness } from '../support/
 import { lambdaContext } from '../support/lambda';
 import { freePort } from '../support/moto';
 import { captureJsonLines } from '../support/capture-output';
+import { serviceDynamoDb } from '../support/dynamodb-client';
 import { sqsRecord } from '../support/sqs-record';
 
 const harnesses: Harness[] = [];
@@ -22,7 +22,7 @@ afterAll(async () => {
 
 /** The worker of a deployment whose DynamoDB refuses every connection. */
 async function setup(): Promise<{ harness: Harness; worker: PollWorkerHandler }> {
-  const dynamoDb = new DynamoDBClient({
+  const dynamoDb = serviceDynamoDb({
     endpoint: `http://127.0.0.1:${await freePort()}`,
     maxAttempts: 1,
   });

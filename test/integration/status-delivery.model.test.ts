@@ -10,13 +10,14 @@
  * status must be the latest answer (freshness); after each run the four invariants of the
  * README's "How no transition is lost" are checked on what was delivered.
  */
-import { GetItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
 import { statusEventId } from '../../lib/status/status-event';
 import { partitionKey } from '../../lib/status/status-store';
 import type { TaskRef } from '../../lib/task-ref';
 import { exampleTask } from '../simulator/huawei-dms-simulator';
 import type { DeliveredEvent } from '../support/aws-resources';
+import { serviceDynamoDb } from '../support/dynamodb-client';
 import { INSTANCE_ID, PROJECT_ID, TASK, startHarness, type Harness } from '../support/harness';
 import { TASK_ITEM_ATTRIBUTES } from '../support/aws-resources';
 
@@ -37,16 +38,14 @@ const STEP_TIMEOUT_MS = 10_000;
 class DynamoDbGate {
   scheduler: fc.Scheduler | undefined;
 
-  constructor(client: DynamoDBClient) {
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
-        const scheduler = this.scheduler;
-        if (scheduler) await scheduler.schedule(Promise.resolve(), context.commandName);
-        return next(args);
-      },
-      { step: 'initialize', name: 'modelGate' },
-    );
-  }
+  /** The observers' DynamoDB client, each call passing the gate first. */
+  readonly client = serviceDynamoDb({
+    around: async (operation, work) => {
+      const scheduler = this.scheduler;
+      if (scheduler) await scheduler.schedule(Promise.resolve(), `${operation}Command`);
+      return work();
+    },
+  });
 }
 
 interface Real {
@@ -260,9 +259,8 @@ describe('status delivery model', () => {
   let run = 0;
 
   beforeAll(async () => {
-    const dynamoDb = new DynamoDBClient({});
-    gate = new DynamoDbGate(dynamoDb);
-    harness = await startHarness({ overrides: { dynamoDb } });
+    gate = new DynamoDbGate();
+    harness = await startHarness({ overrides: { dynamoDb: gate.client } });
   });
 
   afterAll(async () => {

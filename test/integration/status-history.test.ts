@@ -10,6 +10,7 @@ import { statusEventId } from '../../lib/status/status-event';
 import { exampleTask } from '../simulator/huawei-dms-simulator';
 import { DynamoDbStatusHistory } from '../../lib/status/status-history';
 import { taskKey } from '../../lib/task-ref';
+import { serviceDynamoDb } from '../support/dynamodb-client';
 import {
   INSTANCE_ID,
   PROJECT_ID,
@@ -191,10 +192,7 @@ describe('the history table', () => {
   });
 
   it('keeps a change recorded twice (a redelivered batch) as one transition', async () => {
-    const history = new DynamoDbStatusHistory(
-      harness.aws.clients.dynamoDb,
-      harness.aws.historyTableName,
-    );
+    const history = new DynamoDbStatusHistory(serviceDynamoDb(), harness.aws.historyTableName);
 
     await history.record([change(1, 'RUNNING', null), change(2, 'PAUSED', 'RUNNING')], 86_400_000);
     await history.record([change(2, 'PAUSED', 'RUNNING')], 86_400_000);
@@ -204,10 +202,7 @@ describe('the history table', () => {
   });
 
   it('expires each transition the retention after it happened (DynamoDB TTL)', async () => {
-    const history = new DynamoDbStatusHistory(
-      harness.aws.clients.dynamoDb,
-      harness.aws.historyTableName,
-    );
+    const history = new DynamoDbStatusHistory(serviceDynamoDb(), harness.aws.historyTableName);
     const third = change(3, 'RUNNING', 'PAUSED');
 
     await history.record([third], 7 * 86_400_000);

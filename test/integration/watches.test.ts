@@ -1,5 +1,6 @@
 import { exampleTask } from '../simulator/huawei-dms-simulator';
-import { DeleteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
+import { serviceDynamoDb } from '../support/dynamodb-client';
 import {
   INSTANCE_ID,
   PROJECT_ID,
@@ -167,20 +168,18 @@ describe('a PUT racing a DELETE of the same watch', () => {
     const tableName = harness.env.WATCHES_TABLE_NAME!;
     await harness.watches('PUT', INSTANCE_PATH);
     // The DELETE lands between the PUT's refused write and its read of the stored watch.
-    const racing = new DynamoDBClient({});
     let deleted = false;
-    racing.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (context.commandName === 'GetItemCommand' && !deleted) {
+    const racing = serviceDynamoDb({
+      around: async (operation, work) => {
+        if (operation === 'GetItem' && !deleted) {
           deleted = true;
           await harness.aws.clients.dynamoDb.send(
             new DeleteItemCommand({ TableName: tableName, Key: { pk: { S: key } } }),
           );
         }
-        return next(args);
+        return work();
       },
-      { step: 'initialize', name: 'deleteBeforeRead' },
-    );
+    });
 
     const put = await watchRouteCaller(harness.env, racing)('PUT', INSTANCE_PATH);
     const listed = await harness.watches('GET');

@@ -26,12 +26,13 @@ import {
   type AwsClients,
   type EventSink,
 } from './aws-resources';
+import { serviceDynamoDb } from './dynamodb-client';
 import { DynamoDbStreamPump, type DrainResult } from '../../scripts/dynamodb-stream-pump';
 import { createStatusStreamHandler } from '../../lib/status/publish-status-changes';
 import { createStreamConsumerContainer } from '../../lib/status/stream-consumer-container';
 import { flakyEventBridge, type FlakyEventBridge } from './flaky-event-bridge';
 import { httpEvent, lambdaContext, listTasksEvent, watchEvent } from './lambda';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDbClient } from '../../lib/aws/dynamodb-client';
 import { createWatchRoutesHandler } from '../../lib/http/watch-routes';
 import { createWatchRoutesContainer } from '../../lib/watches/watch-container';
 import { scanForSecrets } from './secret-leak-guard';
@@ -95,7 +96,7 @@ export interface StreamDelivery {
 }
 
 /**
- * The real stream consumer (handler, container, SDK clients against moto) fed by a pump over the
+ * The real stream consumer (handler, container, real clients against moto) fed by a pump over the
  * fixture's table stream, as Lambda's event source mapping would feed it.
  */
 export function streamDelivery(
@@ -113,7 +114,7 @@ export function streamDelivery(
       {
         eventBridge: eventBridge.client,
         sqs: aws.clients.sqs,
-        dynamoDb: aws.clients.dynamoDb,
+        dynamoDb: serviceDynamoDb(),
         retryDelayMs: 1,
       },
     ),
@@ -213,7 +214,7 @@ export type WatchRouteCaller = (
 /** The watch routes' real handler over `env` (a function of its own: no Huawei, no secret). */
 export function watchRouteCaller(
   env: Record<string, string>,
-  dynamoDb: DynamoDBClient,
+  dynamoDb: DynamoDbClient,
 ): WatchRouteCaller {
   const handler = createWatchRoutesHandler(createWatchRoutesContainer(env, { dynamoDb }));
   return async (method, pathParameters) => {
@@ -243,7 +244,7 @@ export function harnessPerTest(): (options?: HarnessOptions) => Promise<Harness>
 }
 
 /**
- * The real handlers wired to real SDK clients against moto and to the Huawei simulator, with
+ * The real handlers wired to real clients (the service's DynamoDB client, SDK ones) against moto and to the Huawei simulator, with
  * one example task (RUNNING) served.
  */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -256,14 +257,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const secrets = countingSecretsManager();
   const container = createContainer(env, {
     secretsManager: secrets.client,
-    dynamoDb: aws.clients.dynamoDb,
+    dynamoDb: serviceDynamoDb(),
     ...options.overrides,
   });
   const httpHandler = createGetTaskHandler(container);
   const listTasksHandler = createListTasksHandler(container);
   const historyHandler = createTaskHistoryHandler(
     createHistoryReaderContainer(env, {
-      dynamoDb: options.overrides?.dynamoDb ?? aws.clients.dynamoDb,
+      dynamoDb: options.overrides?.dynamoDb ?? serviceDynamoDb(),
     }),
   );
   const invokeHandler = createObserveTaskInvocationHandler(container);
@@ -276,7 +277,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     env,
     eventBridge: delivery.eventBridge,
     secretFetches: secrets.fetches,
-    watches: watchRouteCaller(env, options.overrides?.dynamoDb ?? aws.clients.dynamoDb),
+    watches: watchRouteCaller(env, options.overrides?.dynamoDb ?? serviceDynamoDb()),
     deliver: () => delivery.pump.drain(),
     async http(
       pathParameters = { project_id: PROJECT_ID, instance_id: INSTANCE_ID, task_id: TASK_ID },

@@ -1,4 +1,5 @@
 import { createContainer, type Container } from '../../lib/container';
+import { serviceDynamoDb } from '../support/dynamodb-client';
 import {
   ConfigurationError,
   DependencyUnavailableError,
@@ -62,7 +63,11 @@ function setup(failing: Map<string, Error>) {
   const logger = createLogger();
   const metrics = createMetrics();
   const container: Container = {
-    ...createContainer(ENV, { logger, metrics }),
+    ...createContainer(ENV, {
+      logger,
+      metrics,
+      dynamoDb: serviceDynamoDb({ endpoint: 'http://127.0.0.1:9' }),
+    }),
     observer: fakeObserver(failing),
   };
   return {

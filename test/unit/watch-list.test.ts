@@ -98,6 +98,9 @@ describe('the scheduled function at cold start', () => {
     HUAWEICLOUD_PROJECT_ID: PROJECT,
     STATUS_TABLE_NAME: 'status-table',
     WATCHES_TABLE_NAME: 'watches-table',
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE',
+    AWS_SECRET_ACCESS_KEY: 'example-secret',
   };
   const saved = process.env;
 
