@@ -1,6 +1,6 @@
 /**
  * StrykerJS (`npm run test:mutation`) runs these unit tests against every mutant of the delivery
- * path, the task health assessment and the signature guard (stryker.config.json `mutate`): the ones that exercise it, and no emulator. A mutant of
+ * path (the lean DynamoDB client included), list-page polls, the task health assessment and the signature guard (stryker.config.json `mutate`): the ones that exercise it, and no emulator. A mutant of
  * module-level code (a schema, a constant) makes Stryker run all of them, so the slow signer and
  * normalizer property suites stay out.
  */
@@ -23,5 +23,9 @@ module.exports = {
     'task-observer',
     'task-health',
     'task-observer-listed',
+    'observe-instance',
+    'fan-out',
+    'dynamodb-client',
+    'sigv4',
   ].map((name) => `<rootDir>/test/unit/${name}.test.ts`),
 };

@@ -1,7 +1,8 @@
 /**
- * The largest deployment zip any one function may have, in bytes. Cold start grows with the
- * bundle, so growth should be a decision: this is about 30% above the largest zip measured when it
- * was set (invoke 319 KB; scheduled 313 KB, pollWorker 306 KB, http 304 KB). Raise it
+ * The largest deployment zip any one function may have, in bytes: the performance issue's target
+ * (#11). Cold start grows with the bundle, so growth should be a decision. When it was set the
+ * largest zips were invoke 134 KiB (it alone carries the SDK's DynamoDB client, for Powertools
+ * Idempotency), scheduled 119 KiB, statusStream 113 KiB, pollWorker 112 KiB, http 108 KiB. Raise it
  * deliberately, not to make a test pass.
  */
-export const FUNCTION_ZIP_BUDGET_BYTES = 400 * 1024;
+export const FUNCTION_ZIP_BUDGET_BYTES = 150 * 1024;

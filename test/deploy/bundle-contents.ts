@@ -11,6 +11,10 @@ export const PACKAGE_MARKERS: Readonly<Record<string, string>> = {
   '@aws-lambda-powertools/tracer': 'POWERTOOLS_TRACER_CAPTURE_RESPONSE',
   // The EventBridge API's XML namespace, in the client's configuration.
   '@aws-sdk/client-eventbridge': 'http://events.amazonaws.com/doc/2015-10-07',
+  // Our lean client speaks DynamoDB too, but never names the API's XML namespace.
+  '@aws-sdk/client-dynamodb': 'http://dynamodb.amazonaws.com/doc/2012-08-10',
+  // The SDK's default credential chain, replaced in the bundles by an environment-only provider.
+  '@aws-sdk/credential-provider-node': 'defaultProvider::fromSSO',
 };
 
 /** The JavaScript of every file in a zip, concatenated. */

@@ -27,6 +27,14 @@ import {
   type Template,
 } from './cloudformation';
 
+/** What Lambda sets in every function's environment: its region and the execution role's keys. */
+const LAMBDA_RUNTIME_ENVIRONMENT = {
+  AWS_REGION: 'eu-west-1',
+  AWS_ACCESS_KEY_ID: 'ASIAEXAMPLEEXAMPLE',
+  AWS_SECRET_ACCESS_KEY: 'example-secret-access-key',
+  AWS_SESSION_TOKEN: 'example-session-token',
+};
+
 const ROOT = join(__dirname, '..', '..');
 const PACKAGE_TIMEOUT_MS = 180_000;
 const EMULATOR_ENDPOINT = /^(AWS_ENDPOINT_URL(_[A-Z0-9_]+)?|HUAWEICLOUD_ENDPOINT)$/;
@@ -147,7 +155,7 @@ function coldStart(fn: Resource, environment: Record<string, unknown>): unknown 
   const result = run(process.execPath, ['-e', probe, file], {
     env: {
       PATH: process.env.PATH,
-      AWS_REGION: 'eu-west-1',
+      ...LAMBDA_RUNTIME_ENVIRONMENT,
       ...stringValues(resolveQueueUrls(environment)),
     },
     timeout: 30_000,
@@ -584,13 +592,17 @@ it('tracing is off by default: no active tracing, no layer, no X-Ray write acces
   expect(resourcesOfType(template, 'AWS::Lambda::LayerVersion')).toEqual([]);
 });
 
-it('no function zip carries the tracing code; only the stream consumer carries the EventBridge client', () => {
+it("no function zip carries the tracing code or the SDK's credential chain; only the stream consumer carries the EventBridge client, only invoke the SDK's DynamoDB client", () => {
   const found = lambdaFunctions().map(([id, fn]) => [id, markedPackagesIn(zipOf(fn))]);
 
   expect(found).toEqual(
     lambdaFunctions().map(([id]) => [
       id,
-      id === 'StatusStreamLambdaFunction' ? ['@aws-sdk/client-eventbridge'] : [],
+      {
+        StatusStreamLambdaFunction: ['@aws-sdk/client-eventbridge'],
+        // Powertools Idempotency keeps its records through the SDK's client.
+        InvokeLambdaFunction: ['@aws-sdk/client-dynamodb'],
+      }[id] ?? [],
     ]),
   );
 });
@@ -1023,10 +1035,12 @@ describe('with the tracing param on', () => {
       'aws-xray-sdk-core',
     ]);
     expect(
-      functions().flatMap(([, fn]) =>
-        markedPackagesIn(artifact(property<{ S3Key: string }>(fn, 'Code').S3Key)),
-      ),
-    ).toEqual(['@aws-sdk/client-eventbridge']);
+      functions()
+        .flatMap(([, fn]) =>
+          markedPackagesIn(artifact(property<{ S3Key: string }>(fn, 'Code').S3Key)),
+        )
+        .sort(),
+    ).toEqual(['@aws-sdk/client-dynamodb', '@aws-sdk/client-eventbridge']);
   });
 
   /**
@@ -1054,7 +1068,7 @@ describe('with the tracing param on', () => {
     const result = run(process.execPath, ['-e', probe, file], {
       env: {
         PATH: process.env.PATH,
-        AWS_REGION: 'eu-west-1',
+        ...LAMBDA_RUNTIME_ENVIRONMENT,
         AWS_XRAY_DAEMON_ADDRESS: '169.254.79.129:2000',
         ...(withLayer ? { NODE_PATH: join(extracted, 'nodejs', 'node_modules') } : {}),
         ...stringValues(environmentOf(fn)),

@@ -23,12 +23,9 @@ const TASK_PATH = { ...INSTANCE_PATH, task_id: TASK_ID };
 
 const setup = harnessPerTest();
 
-/** The task ids one poll asked Huawei for (ShowConnectorTask), sorted. */
-function observedTaskIds(harness: Harness): string[] {
-  return harness.simulator.requests
-    .map((request) => /\/connector\/tasks\/([^/]+)$/.exec(request.path)?.[1])
-    .filter((id): id is string => id !== undefined)
-    .sort();
+/** The tasks whose first observation was published (one event each, every delivery counted). */
+async function observedTaskIds(harness: Harness): Promise<string[]> {
+  return (await harness.events()).map((event) => String(event.detail.taskId)).sort();
 }
 
 describe('a stored instance watch', () => {
@@ -41,7 +38,7 @@ describe('a stored instance watch', () => {
 
     expect(put.statusCode).toBe(201);
     expect(summary).toMatchObject({ watched: 2, checked: 2, failed: 0 });
-    expect(observedTaskIds(harness)).toEqual([TASK_ID, OTHER_TASK].sort());
+    expect(await observedTaskIds(harness)).toEqual([TASK_ID, OTHER_TASK].sort());
   });
 
   it('is no longer polled once deleted', async () => {
@@ -75,7 +72,7 @@ describe('a stored project watch', () => {
     const summary = await harness.poll('', { remainingMs: 30_000 });
 
     expect(summary).toMatchObject({ watched: 2, checked: 2, failed: 0 });
-    expect(observedTaskIds(harness)).toEqual([TASK_ID, OTHER_TASK].sort());
+    expect(await observedTaskIds(harness)).toEqual([TASK_ID, OTHER_TASK].sort());
     const listings = harness.simulator.requests.filter(
       (r) => r.path === `/v2/${PROJECT_ID}/instances`,
     );
