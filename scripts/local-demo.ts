@@ -10,13 +10,17 @@ import type { Fault } from '../test/simulator/huawei-dms-simulator';
 
 export const PROJECT_ID = '0123456789abcdef0123456789abcdef';
 export const INSTANCE_ID = 'a1b2c3d4-0000-4000-8000-000000000001';
+/** Holds the task watched by name: the poller asks for it on its own (ShowConnectorTask). */
+export const OTHER_INSTANCE_ID = 'a1b2c3d4-0000-4000-8000-000000000002';
 
 export interface DemoTask {
   readonly id: string;
   readonly name: string;
   /** Its status at Huawei when `npm start` begins. */
   readonly status: string;
-  /** What Huawei answers for this task until a step heals it (listed, it shows no status). */
+  /** Its instance, when not INSTANCE_ID. */
+  readonly instanceId?: string;
+  /** What Huawei answers for this task (ShowConnectorTask) until a step heals it. */
   readonly fault?: Fault;
 }
 
@@ -26,14 +30,26 @@ export const DEMO_TASKS: readonly DemoTask[] = [
   { id: '0d5e7c1a-0000-4000-8000-00000000000c', name: 'mirror-audit-log', status: 'WAITING' },
   // Stays RESTARTING past the local STUCK_AFTER: "Smart Connect Task Stuck".
   { id: '0d5e7c1a-0000-4000-8000-00000000000d', name: 'rebalance-payments', status: 'RESTARTING' },
-  // Listed, but each read of it fails until healed: "Unobservable", then "Observable Again".
+  // Watched by name, so read on its own; each read fails until healed: "Unobservable", then
+  // "Observable Again". (Tasks of a watched instance are read from its list pages instead.)
   {
     id: '0d5e7c1a-0000-4000-8000-00000000000e',
     name: 'export-invoices',
     status: 'RUNNING',
+    instanceId: OTHER_INSTANCE_ID,
     fault: { kind: 'status', status: 503 },
   },
 ];
+
+export function instanceOf(task: DemoTask): string {
+  return task.instanceId ?? INSTANCE_ID;
+}
+
+/** What the local stage polls: the demo instance whole, and the task of the other by name. */
+export const DEMO_WATCHED_TASKS = [
+  `${INSTANCE_ID}/*`,
+  ...DEMO_TASKS.filter((task) => task.instanceId).map((task) => `${instanceOf(task)}/${task.id}`),
+].join(',');
 
 /** The task whose calls are printed when ready (single task, history). */
 export const SHOWN_TASK = DEMO_TASKS[0]!;

@@ -43,7 +43,9 @@ import { DynamoDbStreamPump } from './dynamodb-stream-pump';
 import {
   DEMO_STEPS,
   DEMO_TASKS,
+  DEMO_WATCHED_TASKS,
   INSTANCE_ID,
+  instanceOf,
   PROJECT_ID,
   SHOWN_TASK,
   STEP_MS,
@@ -113,16 +115,15 @@ async function main(): Promise<void> {
 
   const simulator = await HuaweiDmsSimulator.start({ credentials: [DEMO_CREDENTIALS] });
   started.push(simulator);
-  simulator.putInstance(PROJECT_ID, INSTANCE_ID);
   DEMO_TASKS.forEach((task, i) => {
     const body = i === 1 ? obsSinkTask() : exampleTask();
-    simulator.putTask(PROJECT_ID, INSTANCE_ID, {
+    simulator.putTask(PROJECT_ID, instanceOf(task), {
       ...body,
       id: task.id,
       task_name: task.name,
       status: task.status,
     });
-    if (task.fault) simulator.setTaskFault(PROJECT_ID, INSTANCE_ID, task.id, task.fault);
+    if (task.fault) simulator.setTaskFault(PROJECT_ID, instanceOf(task), task.id, task.fault);
   });
   log(`Huawei DMS simulator on ${simulator.url} (${DEMO_TASKS.length} demo tasks)`);
 
@@ -160,7 +161,7 @@ async function main(): Promise<void> {
 
   // The first poll now rather than at the next full minute: the history call printed below has
   // something to answer, and the demo's clock starts here.
-  log(`(poller) Polling ${INSTANCE_ID}/* once now, then every minute…`);
+  log(`(poller) Polling ${DEMO_WATCHED_TASKS} once now, then every minute…`);
   await invokeOffline(lambdaEndpoint, `${SERVICE}-${STAGE}-scheduled`, {}).catch((error: unknown) =>
     log(`(poller) ${error instanceof Error ? error.message : String(error)}`),
   );
@@ -191,7 +192,8 @@ function describeDemo(thresholds: HealthThresholds): string {
   const faulty = DEMO_TASKS.find((task) => task.fault)!;
   const healedAt = DEMO_STEPS.findIndex((step) => 'heal' in step) + 1;
   return [
-    `The poller reads every task of ${INSTANCE_ID} every minute. The demo:`,
+    `The poller reads every task of ${INSTANCE_ID} (from its list pages) and ${faulty.name} of ` +
+      `${instanceOf(faulty)} (watched by name) every minute. The demo:`,
     `  statuses change every ${STEP_MS / 1000} s (Smart Connect Task Status Changed);`,
     `  ${stuck.name} stays RESTARTING: reported stuck past STUCK_AFTER=${thresholds.STUCK_AFTER};`,
     `  Huawei fails every read of ${faulty.name} for ${(healedAt * STEP_MS) / 1000} s: reported ` +
@@ -322,7 +324,7 @@ function startOffline(
         HUAWEICLOUD_REGION: 'cn-north-4',
         HUAWEICLOUD_ENDPOINT: simulator.url,
         HUAWEICLOUD_PROJECT_ID: PROJECT_ID,
-        WATCHED_TASKS: `${INSTANCE_ID}/*`,
+        WATCHED_TASKS: DEMO_WATCHED_TASKS,
         POLL_ENABLED: 'true',
         POLL_FANOUT_QUEUE_URL: `${moto.endpoint}/000000000000/poll-batches`,
         STREAM_FAILURE_QUEUE_URL: failureQueueUrl,
@@ -395,10 +397,10 @@ async function runScript(simulator: HuaweiDmsSimulator): Promise<void> {
     if (stopping) return;
     const task = DEMO_TASKS[step.task]!;
     if ('heal' in step) {
-      simulator.setTaskFault(PROJECT_ID, INSTANCE_ID, task.id, undefined);
+      simulator.setTaskFault(PROJECT_ID, instanceOf(task), task.id, undefined);
       log(`(simulator) Huawei answers for ${task.name} again; the next poll will notice.`);
     } else {
-      simulator.setTaskStatus(PROJECT_ID, INSTANCE_ID, task.id, step.status);
+      simulator.setTaskStatus(PROJECT_ID, instanceOf(task), task.id, step.status);
       log(`(simulator) ${task.name} is now ${step.status} at Huawei; the next poll will notice.`);
     }
   }

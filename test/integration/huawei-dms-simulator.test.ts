@@ -570,20 +570,6 @@ describe('faults', () => {
     expect(healed.status).toBe(200);
   });
 
-  it('lists a task with a fault of its own without its status, the others whole', async () => {
-    const otherId = '2a3b4c5d-****-****-****-********';
-    simulator.putTask(PROJECT, INSTANCE, exampleTask({ id: otherId }));
-    simulator.setTaskFault(PROJECT, INSTANCE, TASK_ID, { kind: 'status', status: 503 });
-
-    const list = await get(`/v2/${PROJECT}/instances/${INSTANCE}/connector/tasks`);
-
-    const entities = ((await list.json()) as { tasks: Record<string, unknown>[] }).tasks;
-    expect(entities.map((task) => [task.id, 'status' in task])).toEqual([
-      [TASK_ID, false],
-      [otherId, true],
-    ]);
-  });
-
   it("applies a task's fault before queued faults, spending none of them", async () => {
     simulator.setTaskFault(PROJECT, INSTANCE, TASK_ID, { kind: 'status', status: 403 });
     simulator.injectFault({ kind: 'status', status: 429 });

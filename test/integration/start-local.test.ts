@@ -29,6 +29,7 @@ import {
   DEMO_TASKS,
   DEMO_UNOBSERVABLE_AFTER,
   STEP_MS,
+  instanceOf,
   describeEvent,
   healthThresholds,
 } from '../../scripts/local-demo';
@@ -38,6 +39,7 @@ import { freePort } from '../support/moto';
 const ROOT = `${__dirname}/../..`;
 const PROJECT_ID = '0123456789abcdef0123456789abcdef';
 const INSTANCE_ID = 'a1b2c3d4-0000-4000-8000-000000000001';
+const OTHER_INSTANCE_ID = 'a1b2c3d4-0000-4000-8000-000000000002';
 const DEMO_TASK_ID = '0d5e7c1a-0000-4000-8000-00000000000a';
 const ROUTE = { projectId: PROJECT_ID, instanceId: INSTANCE_ID };
 
@@ -398,7 +400,7 @@ describe('direct invoke under npm start (serverless-offline)', () => {
     expect(await response.json()).toMatchObject({ id: DEMO_TASK_ID, name: 'replicate-orders' });
   });
 
-  it('prints a list call that answers every demo task', async () => {
+  it('prints a list call that answers every demo task of the instance', async () => {
     const url = printedUrl(run!, 'every task of the instance');
     expect(url).toBe(
       `http://${LOCAL_HOST}:${ports.http.port}/v2/${PROJECT_ID}/instances/${INSTANCE_ID}/connector/tasks`,
@@ -406,7 +408,8 @@ describe('direct invoke under npm start (serverless-offline)', () => {
     const response = await fetch(url);
     expect(response.status).toBe(200);
     const body = (await response.json()) as { tasks: { id: string }[]; total: number };
-    expect(body.tasks.map((t) => t.id).sort()).toEqual(DEMO_TASKS.map((t) => t.id).sort());
+    const ofInstance = DEMO_TASKS.filter((task) => instanceOf(task) === INSTANCE_ID);
+    expect(body.tasks.map((t) => t.id).sort()).toEqual(ofInstance.map((t) => t.id).sort());
   });
 
   it("prints a history call that answers the first poll's transition", async () => {
@@ -421,7 +424,7 @@ describe('direct invoke under npm start (serverless-offline)', () => {
     });
   });
 
-  it('prints a watch-list call that answers the demo instance watched by WATCHED_TASKS', async () => {
+  it('prints a watch-list call that answers the demo instance and task watched by WATCHED_TASKS', async () => {
     const url = printedUrl(run!, 'every watch');
     expect(url).toBe(`http://${LOCAL_HOST}:${ports.http.port}/watches`);
     const response = await fetch(url);
@@ -431,6 +434,12 @@ describe('direct invoke under npm start (serverless-offline)', () => {
         {
           key: `${PROJECT_ID}/${INSTANCE_ID}/*`,
           scope: 'instance',
+          source: 'environment',
+          readOnly: true,
+        },
+        {
+          key: `${PROJECT_ID}/${OTHER_INSTANCE_ID}/${DEMO_TASKS[4]!.id}`,
+          scope: 'task',
           source: 'environment',
           readOnly: true,
         },
@@ -468,6 +477,7 @@ describe('direct invoke under npm start (serverless-offline)', () => {
     const { watches } = (await list.json()) as { watches: { key: string }[] };
     expect(watches.map((w) => w.key)).toEqual([
       `${PROJECT_ID}/${INSTANCE_ID}/*`,
+      `${PROJECT_ID}/${OTHER_INSTANCE_ID}/${DEMO_TASKS[4]!.id}`,
       `${PROJECT_ID}/${INSTANCE_ID}/*`,
     ]);
   });

@@ -228,8 +228,7 @@ export class HuaweiDmsSimulator {
 
   /**
    * A fault answering every request for one task (ShowConnectorTask) until it is set to
-   * undefined; other tasks are served as usual, and the task list shows this one without its
-   * status (see listTasks). It comes before the faults of
+   * undefined; the task list and other tasks are served as usual. It comes before the faults of
    * injectFault and setFault, and spends none of them.
    */
   setTaskFault(
@@ -377,10 +376,7 @@ export class HuaweiDmsSimulator {
     const tasks = this.instances.get(instanceKey(target.projectId, target.instanceId));
     if (!tasks)
       return errorAnswer(404, ERROR_CODES.instanceNotFound, 'The instance does not exist.');
-    if (target.taskId === undefined) {
-      const prefix = `${instanceKey(target.projectId, target.instanceId)}/`;
-      return listTasks(tasks, call.query, (taskId) => this.taskFaults.has(prefix + taskId));
-    }
+    if (target.taskId === undefined) return listTasks(tasks, call.query);
     const task = tasks.get(target.taskId);
     if (!task) {
       return errorAnswer(404, ERROR_CODES.taskNotFound, 'The Smart Connect task does not exist.');
@@ -751,16 +747,7 @@ function listInstances(
   };
 }
 
-/**
- * A task with a fault of its own (setTaskFault) is listed without its status, as an entity a
- * poller cannot take the task's state from: it must ask for that task on its own, and meet the
- * fault.
- */
-function listTasks(
-  tasks: Tasks,
-  query: Record<string, string | string[]>,
-  faulted: (taskId: string) => boolean,
-): Answer {
+function listTasks(tasks: Tasks, query: Record<string, string | string[]>): Answer {
   const offset = nonNegativeInteger(query.offset, 0);
   const limit = nonNegativeInteger(query.limit, DEFAULT_LIMIT);
   if (offset === undefined || limit === undefined || limit < 1 || limit > MAX_LIMIT) {
@@ -770,12 +757,7 @@ function listTasks(
       `Invalid parameter: offset must be >= 0 and limit 1-${MAX_LIMIT}`,
     );
   }
-  const all = [...tasks.values()].map((task) => {
-    if (!faulted(String(task.id))) return task;
-    const withoutStatus = { ...task };
-    delete withoutStatus.status;
-    return withoutStatus;
-  });
+  const all = [...tasks.values()];
   return {
     status: 200,
     body: JSON.stringify({
