@@ -17,6 +17,8 @@ export interface AwsCall {
   status: number | undefined;
   /** PutEvents only: entries in the request. */
   readonly entries?: number;
+  /** PutItem only: the kind of item written, from its key ("TASK#", "HEALTH#"…). */
+  readonly itemKind?: string;
 }
 
 const TARGET_SERVICES: Readonly<Record<string, string>> = {
@@ -44,6 +46,19 @@ function putEventsEntries(operation: string, body: string): number | undefined {
     return ((JSON.parse(body) as { Entries?: unknown[] }).Entries ?? []).length;
   } catch {
     return undefined;
+  }
+}
+
+/** The item kind of a PutItem body: its partition key up to and including the first '#'. */
+function putItemKind(operation: string, body: string): string | undefined {
+  if (operation !== 'DynamoDB.PutItem') return undefined;
+  try {
+    const pk = (JSON.parse(body) as { Item?: { pk?: { S?: unknown } } }).Item?.pk?.S;
+    if (typeof pk !== 'string') return 'unknown';
+    const hash = pk.indexOf('#');
+    return hash === -1 ? pk : pk.slice(0, hash + 1);
+  } catch {
+    return 'unknown';
   }
 }
 
@@ -103,12 +118,14 @@ export class CountingProxy {
       const text = body.toString('utf8');
       const operation = classify(req.headers, text);
       const entries = putEventsEntries(operation, text);
+      const itemKind = putItemKind(operation, text);
       const call: AwsCall = {
         operation,
         startedMs: performance.now(),
         endedMs: Number.NaN,
         status: undefined,
         ...(entries === undefined ? {} : { entries }),
+        ...(itemKind === undefined ? {} : { itemKind }),
       };
       this.#calls.push(call);
       const upstream = request(
