@@ -16,6 +16,7 @@ import {
   QueryCommand,
   ScanCommand,
   type AttributeValue,
+  type ScanCommandOutput,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { readFileSync, statSync } from 'node:fs';
@@ -34,6 +35,7 @@ import type { FirstInvocationInput, FirstInvocationResult } from '../children/pr
 import type { FunctionBundle } from '../support/bundles';
 import { runNode, type CompiledChildren } from '../support/children';
 import { ByInstanceQueries } from '../support/by-instance-queries';
+import { StoredScan, combine } from '../support/stored-scan';
 import type { AwsCall } from '../support/counting-proxy';
 import type { BenchEnvironment } from '../support/environment';
 import { busyShare, cpuSnapshot } from '../support/machine';
@@ -138,6 +140,8 @@ export interface InstancePollFigure extends PollFigure {
   readonly isolatedQueryMs: number;
   /** By-instance Queries answered by the stand-in (support/by-instance-queries.ts), all runs. */
   readonly queriesByStandIn: number;
+  /** Watch-table Scans answered by the stand-in (support/stored-scan.ts), both figures. */
+  readonly scansByStandIn: number;
   readonly queryMeanMs: number;
   /** The same entries as WATCHED_TASKS would take, and what fits beside the other variables. */
   readonly watchedTasksBytes: number;
@@ -240,11 +244,14 @@ function watchItem(entry: WatchEntry, createdAt: string): Record<string, Attribu
   return item;
 }
 
-/** Makes `entries` the whole watches table, and checks the poller's own reader sees exactly them. */
+/**
+ * Makes `entries` the whole watches table, checks the poller's own reader sees exactly them, and
+ * returns the items as moto holds them (for the Scan stand-in).
+ */
 async function replaceWatches(
   env: BenchEnvironment,
   entries: readonly WatchEntry[],
-): Promise<void> {
+): Promise<Record<string, AttributeValue>[]> {
   const stale: WriteRequest[] = [];
   let startKey: Record<string, AttributeValue> | undefined;
   do {
@@ -273,6 +280,20 @@ async function replaceWatches(
       `poll scale: the watch store reads ${read.size} watches back, ${expected.size} were seeded`,
     );
   }
+  const items: Record<string, AttributeValue>[] = [];
+  startKey = undefined;
+  do {
+    const page: ScanCommandOutput = await env.clients.dynamoDb.send(
+      new ScanCommand({
+        TableName: env.watchesTableName,
+        ConsistentRead: true,
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      }),
+    );
+    items.push(...(page.Items ?? []));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return items;
 }
 
 async function isolatedQuery(
@@ -541,7 +562,6 @@ export async function measurePollScale(
       status: 'RUNNING',
     });
   }
-  env.proxy.intercept(queries);
   try {
     return await measureShapes(env, scheduled, children, workDir, options, step, refs, queries);
   } finally {
@@ -576,7 +596,11 @@ async function measureShapes(
     projectId,
     instanceId: id,
   }));
-  await replaceWatches(env, instanceEntries);
+  const instanceScan = new StoredScan(
+    env.watchesTableName,
+    await replaceWatches(env, instanceEntries),
+  );
+  env.proxy.intercept(combine(queries, instanceScan));
   const instanceShape: PollShape = {
     label: 'instances',
     environment: env.lambdaEnv(scheduled, common),
@@ -610,10 +634,14 @@ async function measureShapes(
 
   // (b) Task watches: every n-th task, one stored watch each.
   const watched = refs.filter((_, index) => index % options.taskWatchEvery === 0);
-  await replaceWatches(
-    env,
-    watched.map((ref) => ({ kind: 'task', ref })),
+  const taskScan = new StoredScan(
+    env.watchesTableName,
+    await replaceWatches(
+      env,
+      watched.map((ref) => ({ kind: 'task', ref })),
+    ),
   );
+  env.proxy.intercept(combine(queries, taskScan));
   const taskShape: PollShape = {
     label: 'tasks',
     environment: env.lambdaEnv(scheduled, common),
@@ -643,6 +671,7 @@ async function measureShapes(
       wallVsIdeal: instanceFigure.wallMs / idealMs,
       isolatedQueryMs,
       queriesByStandIn: queries.served,
+      scansByStandIn: instanceScan.served + taskScan.served,
       queryMeanMs: median(instanceRuns.map((r) => r.queryMeanMs)),
       watchedTasksBytes,
       otherVariablesBytes,
