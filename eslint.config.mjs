@@ -10,6 +10,7 @@ export default tseslint.config(
       '.esbuild/',
       'coverage/',
       '.local/',
+      '.bench-cache/',
       '.stryker-tmp/',
       'reports/',
     ],

@@ -22,12 +22,15 @@ async function main(): Promise<never> {
   const resultFile = process.env[RESULT_FILE_VARIABLE] ?? '';
   const load = createRequire(__filename);
   let loadedMs = startedMs;
+  let loadedCpuMs = 0;
   let output: unknown;
   let error: string | undefined;
   try {
     const entry = (load(input.module) as Record<string, unknown>)[input.exportName];
     if (typeof entry !== 'function') throw new Error(`${input.exportName} is not a function`);
     loadedMs = performance.now();
+    const loadedCpu = process.cpuUsage();
+    loadedCpuMs = (loadedCpu.user + loadedCpu.system) / 1000;
     const invoke = entry as (...args: unknown[]) => Promise<unknown>;
     output =
       input.kind === 'lambda'
@@ -43,6 +46,7 @@ async function main(): Promise<never> {
     loadedMs,
     respondedMs,
     cpuMs: (cpu.user + cpu.system) / 1000,
+    loadedCpuMs,
     output,
     ...(error === undefined ? {} : { error }),
     peakRssKb: peakRssKb(readFileSync('/proc/self/status', 'utf8')),

@@ -30,6 +30,8 @@ export interface FirstInvocationResult {
   readonly error?: string;
   /** CPU time (user + system, all threads) of the whole process, read just before exiting. */
   readonly cpuMs: number;
+  /** The same, read when the module was loaded: cpuMs minus this is the invocation's CPU. */
+  readonly loadedCpuMs: number;
   /** VmHWM: the process's peak resident set, in KiB, read just before exiting. */
   readonly peakRssKb: number | undefined;
 }

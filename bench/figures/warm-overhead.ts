@@ -15,7 +15,16 @@ import { DynamoDbReplay } from '../support/dynamodb-replay';
 import { BENCH_CREDENTIALS, type BenchEnvironment } from '../support/environment';
 import { median, quantile } from '../support/stats';
 
-export const WARM_TARGETS = { p50OverheadMs: 0.5, p99OverheadMs: 3, throughputRatio: 0.8 };
+/**
+ * Issue #11. The CPU ratio is for one request at a time (as a Lambda instance serves): the
+ * child's CPU per handler request ÷ per bare signed GET.
+ */
+export const WARM_TARGETS = {
+  p50OverheadMs: 0.5,
+  p99OverheadMs: 3,
+  throughputRatio: 0.8,
+  cpuPerRequestRatio: 2,
+};
 
 export interface LatencySummary {
   readonly p50Ms: number;
@@ -51,6 +60,8 @@ export interface WarmOverheadResult {
     readonly p99OverheadMs: number;
     /** Median of the per-pair differences (handler − bare, adjacent in time). */
     readonly pairedMedianOverheadMs: number;
+    /** CPU per handler request ÷ CPU per bare request. */
+    readonly cpuRatio: number;
   };
   /** GetItem calls per second moto sustains at the same concurrency (why the stand-in). */
   readonly motoGetItemPerSecond: number;
@@ -71,6 +82,8 @@ export interface WarmOptions {
   readonly projectId: string;
   readonly instanceId: string;
   readonly taskId: string;
+  /** The node binary of the child (the Node 24 figure); the benchmark's own by default. */
+  readonly node?: string;
 }
 
 function blockPairs(blocks: readonly WarmBlock[]): { handler: WarmBlock; bare: WarmBlock }[] {
@@ -116,6 +129,7 @@ async function promiseCost(
   http: FunctionBundle,
   children: CompiledChildren,
   workDir: string,
+  node: string | undefined,
 ): Promise<PromiseCostResult> {
   const input: PromiseCostInput = { module: http.entryFile, iterations: 300_000 };
   const run = await runNode<PromiseCostResult>([children.promiseCost], {
@@ -123,6 +137,7 @@ async function promiseCost(
     env: { ...http.environment, TZ: 'UTC', PATH: process.env.PATH ?? '' },
     input,
     resultFile: join(workDir, 'promise-cost.json'),
+    ...(node === undefined ? {} : { node }),
   });
   if (run.code !== 0 || !run.result)
     throw new Error(`promise cost: exit ${run.code}\n${run.stderr}`);
@@ -180,6 +195,7 @@ export async function measureWarmOverhead(
       // flushes the metrics of all); a file keeps that from costing the parent anything.
       stderrFile: join(workDir, 'warm.stderr'),
       timeoutMs: 600_000,
+      ...(options.node === undefined ? {} : { node: options.node }),
     });
     const result = run.result;
     if (run.code !== 0 || !result) {
@@ -243,10 +259,11 @@ export async function measureWarmOverhead(
         p50OverheadMs: seqHandler.p50Ms - seqBare.p50Ms,
         p99OverheadMs: seqHandler.p99Ms - seqBare.p99Ms,
         pairedMedianOverheadMs: quantile(paired, 0.5),
+        cpuRatio: seqHandler.cpuMsPerRequest / seqBare.cpuMsPerRequest,
       },
       motoGetItemPerSecond,
       dynamoDbStandInServed: replay.served,
-      promiseNs: await promiseCost(http, children, workDir),
+      promiseNs: await promiseCost(http, children, workDir, options.node),
       targets: WARM_TARGETS,
     };
   } finally {

@@ -12,6 +12,8 @@ export interface FunctionBundle {
   readonly entryFile: string;
   readonly entryBytes: number;
   readonly exportName: string;
+  /** The handler's source module, e.g. functions/http.ts (what serverless-esbuild bundled). */
+  readonly sourceFile: string;
   readonly timeoutSeconds: number;
   /** provider.environment merged with the function's own: the literal values (see below). */
   readonly environment: Readonly<Record<string, string>>;
@@ -90,6 +92,14 @@ function literalValues(values: Record<string, unknown> | undefined): Record<stri
   return out;
 }
 
+function sourceOf(repoRoot: string, module: string): string {
+  const found = ['.ts', '.mts', '.js', '.mjs']
+    .map((extension) => join(repoRoot, `${module}${extension}`))
+    .find((path) => existsSync(path));
+  if (!found) throw new Error(`no source file for handler module ${module}`);
+  return found;
+}
+
 /**
  * Packages the service (unless `skipPackage`), then extracts a copy of every function zip into
  * `workDir`, so the benchmark runs exactly the code that would be deployed.
@@ -127,6 +137,7 @@ export async function ensureBundles(
       entryFile,
       entryBytes: statSync(entryFile).size,
       exportName: fn.handler.slice(dot + 1),
+      sourceFile: sourceOf(repoRoot, fn.handler.slice(0, dot)),
       timeoutSeconds: fn.timeout ?? 6,
       environment: {
         ...literalValues(provider.environment),

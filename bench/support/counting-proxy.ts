@@ -17,6 +17,8 @@ export interface AwsCall {
   status: number | undefined;
   /** PutEvents only: entries in the request. */
   readonly entries?: number;
+  /** PutItem only: the kind of item written, from its key ("TASK#", "HEALTH#"…). */
+  readonly itemKind?: string;
 }
 
 const TARGET_SERVICES: Readonly<Record<string, string>> = {
@@ -47,6 +49,33 @@ function putEventsEntries(operation: string, body: string): number | undefined {
   }
 }
 
+/** An answer the proxy gives itself instead of forwarding (a stand-in for one kind of call). */
+export interface LocalAnswer {
+  readonly status: number;
+  readonly body: string;
+}
+
+/** A stand-in for some calls, and a witness of the others. */
+export interface Interceptor {
+  /** Sees every call before it is forwarded: an answer is sent instead of moto's. */
+  answer(operation: string, body: string): LocalAnswer | undefined;
+  /** Sees every forwarded call once moto has answered it, with moto's status. */
+  answered(operation: string, body: string, status: number | undefined): void;
+}
+
+/** The item kind of a PutItem body: its partition key up to and including the first '#'. */
+function putItemKind(operation: string, body: string): string | undefined {
+  if (operation !== 'DynamoDB.PutItem') return undefined;
+  try {
+    const pk = (JSON.parse(body) as { Item?: { pk?: { S?: unknown } } }).Item?.pk?.S;
+    if (typeof pk !== 'string') return 'unknown';
+    const hash = pk.indexOf('#');
+    return hash === -1 ? pk : pk.slice(0, hash + 1);
+  } catch {
+    return 'unknown';
+  }
+}
+
 /**
  * A pass-through HTTP proxy in front of moto that records every AWS call: the AWS SDKs of the
  * process under test point AWS_ENDPOINT_URL here, so the counts are what the code really sent.
@@ -54,6 +83,7 @@ function putEventsEntries(operation: string, body: string): number | undefined {
 export class CountingProxy {
   readonly url: string;
   #calls: AwsCall[] = [];
+  #interceptor: Interceptor | undefined;
   readonly #agent = new Agent({ keepAlive: true, maxSockets: 128 });
 
   private constructor(
@@ -82,6 +112,11 @@ export class CountingProxy {
     this.#calls = [];
   }
 
+  /** Until called again with undefined, `interceptor` sees every call and may answer it. */
+  intercept(interceptor: Interceptor | undefined): void {
+    this.#interceptor = interceptor;
+  }
+
   /** Calls per operation. */
   counts(calls: readonly AwsCall[] = this.#calls): Map<string, number> {
     const counts = new Map<string, number>();
@@ -103,38 +138,70 @@ export class CountingProxy {
       const text = body.toString('utf8');
       const operation = classify(req.headers, text);
       const entries = putEventsEntries(operation, text);
+      const itemKind = putItemKind(operation, text);
       const call: AwsCall = {
         operation,
         startedMs: performance.now(),
         endedMs: Number.NaN,
         status: undefined,
         ...(entries === undefined ? {} : { entries }),
+        ...(itemKind === undefined ? {} : { itemKind }),
       };
       this.#calls.push(call);
-      const upstream = request(
-        {
-          host: this.target.hostname,
-          port: this.target.port,
-          method: req.method,
-          path: req.url,
-          headers: { ...req.headers, host: this.target.host },
-          agent: this.#agent,
-        },
-        (answer) => {
-          call.status = answer.statusCode;
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-          answer.on('end', () => {
-            call.endedMs = performance.now();
-          });
-        },
-      );
-      upstream.on('error', () => {
-        call.endedMs = performance.now();
-        if (!res.headersSent) res.writeHead(502);
-        res.end();
-      });
-      upstream.end(body);
+      let answer: LocalAnswer | undefined;
+      try {
+        answer = this.#interceptor?.answer(operation, text);
+      } catch (error) {
+        answer = {
+          status: 500,
+          body: JSON.stringify({ __type: 'BenchProxyError', message: String(error) }),
+        };
+      }
+      if (answer) this.answerLocally(call, res, answer);
+      else this.send(req, res, body, call, operation, text);
     });
+  }
+
+  private answerLocally(call: AwsCall, res: ServerResponse, answer: LocalAnswer): void {
+    call.status = answer.status;
+    call.endedMs = performance.now();
+    res.writeHead(answer.status, { 'content-type': 'application/x-amz-json-1.0' });
+    res.end(answer.body);
+  }
+
+  private send(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: Buffer,
+    call: AwsCall,
+    operation: string,
+    text: string,
+  ): void {
+    const interceptor = this.#interceptor;
+    const upstream = request(
+      {
+        host: this.target.hostname,
+        port: this.target.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: this.target.host },
+        agent: this.#agent,
+      },
+      (answer) => {
+        call.status = answer.statusCode;
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+        answer.on('end', () => {
+          call.endedMs = performance.now();
+          interceptor?.answered(operation, text, answer.statusCode);
+        });
+      },
+    );
+    upstream.on('error', () => {
+      call.endedMs = performance.now();
+      if (!res.headersSent) res.writeHead(502);
+      res.end();
+    });
+    upstream.end(body);
   }
 }

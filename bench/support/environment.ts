@@ -2,7 +2,13 @@ import { CreateEventBusCommand } from '@aws-sdk/client-eventbridge';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import type { HuaweiCredentials } from '../../lib/huawei/signer';
 import { HuaweiDmsSimulator } from '../../test/simulator/huawei-dms-simulator';
-import { awsClients, createStatusTable, type AwsClients } from '../../test/support/aws-resources';
+import {
+  awsClients,
+  createHistoryTable,
+  createStatusTable,
+  createWatchesTable,
+  type AwsClients,
+} from '../../test/support/aws-resources';
 import { startMoto } from '../../test/support/moto';
 import { secretString } from '../../test/support/test-credentials';
 import type { FunctionBundle } from './bundles';
@@ -30,7 +36,11 @@ export interface BenchEnvironment {
   readonly simulator: HuaweiDmsSimulator;
   readonly clients: AwsClients;
   readonly secretArn: string;
+  /** The status table (task and HEALTH# items). */
   readonly tableName: string;
+  /** The stored watches (WATCHES_TABLE_NAME), empty unless a figure seeds it. */
+  readonly watchesTableName: string;
+  readonly historyTableName: string;
   readonly busName: string;
   /** A process environment as Lambda would give `bundle`, endpoints pointed at the emulators. */
   lambdaEnv(bundle: FunctionBundle, overrides?: Record<string, string>): Record<string, string>;
@@ -66,7 +76,7 @@ export async function startEnvironment(
   Object.assign(process.env, AWS_ENV, { AWS_ENDPOINT_URL: moto.endpoint });
   const clients = awsClients();
   const busName = 'huawei-dms-connector-status-bench';
-  const [secret, { tableName }] = await Promise.all([
+  const [secret, { tableName }, watchesTableName, historyTableName] = await Promise.all([
     clients.secretsManager.send(
       new CreateSecretCommand({
         Name: 'huawei-dms-ak-sk-bench',
@@ -74,12 +84,26 @@ export async function startEnvironment(
       }),
     ),
     createStatusTable(clients),
+    createWatchesTable(clients, 'huawei-dms-connector-status-bench-watches'),
+    createHistoryTable(clients, 'huawei-dms-connector-status-bench-status-history'),
     // No rule and no target on purpose: with a rule delivering to SQS, moto spends ~140 ms per
     // PutEvents call, which would be moto's cost, not ours.
     clients.eventBridge.send(new CreateEventBusCommand({ Name: busName })),
   ]);
   const secretArn = secret.ARN ?? '';
 
+  // Only the variables the function is deployed with (a null in serverless.yml drops one), each
+  // pointed at the resource created here.
+  const resources: Record<string, string> = {
+    STATUS_TABLE_NAME: tableName,
+    WATCHES_TABLE_NAME: watchesTableName,
+    HISTORY_TABLE_NAME: historyTableName,
+    EVENT_BUS_NAME: busName,
+  };
+  const tableVariables = (bundle: FunctionBundle): Record<string, string> =>
+    Object.fromEntries(
+      Object.entries(resources).filter(([name]) => bundle.environment[name] !== undefined),
+    );
   const awsFor = (): Record<string, string> => ({
     ...baseProcessEnv(),
     AWS_ENDPOINT_URL: proxy.url,
@@ -91,6 +115,8 @@ export async function startEnvironment(
     clients,
     secretArn,
     tableName,
+    watchesTableName,
+    historyTableName,
     busName,
     lambdaEnv(bundle, overrides = {}) {
       return {
@@ -101,8 +127,7 @@ export async function startEnvironment(
         HUAWEICLOUD_SECRET_ID: secretArn,
         HUAWEICLOUD_ENDPOINT: simulator.url,
         HUAWEICLOUD_PROJECT_ID: projectId,
-        STATUS_TABLE_NAME: tableName,
-        EVENT_BUS_NAME: busName,
+        ...tableVariables(bundle),
         ...overrides,
       };
     },

@@ -133,7 +133,8 @@ export class DynamoDbWatchStore implements WatchStore {
   }
 }
 
-function toItem(entry: WatchEntry, createdAt: string): Record<string, AttributeValue> {
+/** A watch as the table stores it (exported for the benchmark, which seeds watches). */
+export function toItem(entry: WatchEntry, createdAt: string): Record<string, AttributeValue> {
   const ids: Record<string, string> =
     entry.kind === 'task'
       ? {
