@@ -510,7 +510,7 @@ export function renderMarkdown(results: BenchResults): string {
     'Measured in this run. Where a fix is proposed, it is for lib/, which the benchmark does not change.',
     '',
     asyncHooks
-      ? `- **Something installs async hooks at load, and every promise pays.** Requiring the http bundle makes an awaited promise cost ${warm.promiseNs.beforeNs.toFixed(0)} ns before and ${warm.promiseNs.afterNs.toFixed(0)} ns after (${ratio(promiseRatio)}), although tracing is inactive here (no Lambda runtime). ${sizes.some((x) => x.tracerPackages.length > 0) ? 'The bundles carry the X-Ray SDK (figure 4), whose cls-hooked namespace does this at load.' : 'No bundle carries the X-Ray SDK (figure 4): look for another async-hook user.'} \`npx tsx bench/experiments/without-xray.ts\` measures what the Tracer costs the http function end to end.`
+      ? `- **Something installs async hooks at load, and every promise pays.** Requiring the http bundle makes an awaited promise cost ${warm.promiseNs.beforeNs.toFixed(0)} ns before and ${warm.promiseNs.afterNs.toFixed(0)} ns after (${ratio(promiseRatio)}), although tracing is inactive here (no Lambda runtime). ${sizes.some((x) => x.tracerPackages.length > 0) ? 'The bundles carry the X-Ray SDK (figure 4), whose cls-hooked namespace does this at load.' : 'No bundle carries the X-Ray SDK (figure 4): look for another async-hook user.'}`
       : `- **No async hooks at load.** An awaited promise costs ${warm.promiseNs.beforeNs.toFixed(0)} ns before and ${warm.promiseNs.afterNs.toFixed(0)} ns after requiring the http bundle (${ratio(promiseRatio)}).`,
     !lastRun
       ? ''
