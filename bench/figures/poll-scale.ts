@@ -37,6 +37,7 @@ import type { FirstInvocationInput, FirstInvocationResult } from '../children/pr
 import type { FunctionBundle } from '../support/bundles';
 import { runNode, type CompiledChildren } from '../support/children';
 import { ByInstanceQueries } from '../support/by-instance-queries';
+import { StatusTableReads } from '../support/status-table-reads';
 import { StoredScan, combine } from '../support/stored-scan';
 import type { AwsCall } from '../support/counting-proxy';
 import type { BenchEnvironment } from '../support/environment';
@@ -193,31 +194,34 @@ async function batchWrite(
   await Promise.all(Array.from({ length: 8 }, writer));
 }
 
-/** Stores RUNNING for every task, as the poller itself would have after an earlier poll. */
-async function seedStatuses(env: BenchEnvironment, refs: readonly TaskRef[]): Promise<void> {
+/**
+ * Stores RUNNING for every task, as the poller itself would have after an earlier poll; returns
+ * the items written.
+ */
+async function seedStatuses(
+  env: BenchEnvironment,
+  refs: readonly TaskRef[],
+): Promise<Record<string, AttributeValue>[]> {
   const observedAt = new Date().toISOString();
   const lookedAt = String(Date.now() - 60_000);
+  const items = refs.map((ref): Record<string, AttributeValue> => ({
+    pk: { S: partitionKey(ref) },
+    projectId: { S: ref.projectId },
+    instanceId: { S: ref.instanceId },
+    taskId: { S: ref.taskId },
+    instanceKey: { S: `${ref.projectId}/${ref.instanceId}` },
+    status: { S: 'RUNNING' },
+    version: { N: '1' },
+    taskName: { S: `task-${ref.taskId}` },
+    observedAt: { S: observedAt },
+    lookedAt: { N: lookedAt },
+    previousStatus: { NULL: true },
+    task: { NULL: true },
+  }));
   await batchWrite(
     env,
     env.tableName,
-    refs.map((ref) => ({
-      PutRequest: {
-        Item: {
-          pk: { S: partitionKey(ref) },
-          projectId: { S: ref.projectId },
-          instanceId: { S: ref.instanceId },
-          taskId: { S: ref.taskId },
-          instanceKey: { S: `${ref.projectId}/${ref.instanceId}` },
-          status: { S: 'RUNNING' },
-          version: { N: '1' },
-          taskName: { S: `task-${ref.taskId}` },
-          observedAt: { S: observedAt },
-          lookedAt: { N: lookedAt },
-          previousStatus: { NULL: true },
-          task: { NULL: true },
-        },
-      },
-    })),
+    items.map((Item) => ({ PutRequest: { Item } })),
   );
   // Read a chunk back through the function's own store: the seeded items must be what it reads.
   const store = new DynamoDbStatusStore(
@@ -232,6 +236,7 @@ async function seedStatuses(env: BenchEnvironment, refs: readonly TaskRef[]): Pr
   ) {
     throw new Error('poll scale: the seeded statuses do not read back as the function reads them');
   }
+  return items;
 }
 
 /** A watch item as lib/watches/watch-store.ts writes it (read back through that store below). */
@@ -546,7 +551,9 @@ export async function measurePollScale(
       );
     }
   });
-  await seedStatuses(env, refs);
+  const seeded = await seedStatuses(env, refs);
+  const reads = new StatusTableReads(env.tableName);
+  for (const item of seeded) reads.register(item);
   const queries = new ByInstanceQueries(env.tableName);
   for (const ref of refs) {
     queries.register({
@@ -557,7 +564,10 @@ export async function measurePollScale(
     });
   }
   try {
-    return await measureShapes(env, scheduled, children, workDir, options, step, refs, queries);
+    return await measureShapes(env, scheduled, children, workDir, options, step, refs, {
+      queries,
+      reads,
+    });
   } finally {
     env.proxy.intercept(undefined);
   }
@@ -571,8 +581,9 @@ async function measureShapes(
   options: PollOptions,
   step: (message: string) => void,
   refs: readonly TaskRef[],
-  queries: ByInstanceQueries,
+  standIns: { queries: ByInstanceQueries; reads: StatusTableReads },
 ): Promise<PollScaleResult> {
+  const { queries, reads } = standIns;
   const { projectId } = options;
   const instances = [...new Set(refs.map((ref) => ref.instanceId))];
   const statuses = new Map<string, string>();
@@ -594,7 +605,7 @@ async function measureShapes(
     env.watchesTableName,
     await replaceWatches(env, instanceEntries),
   );
-  env.proxy.intercept(combine(queries, instanceScan));
+  env.proxy.intercept(combine(queries, reads, instanceScan));
   const instanceShape: PollShape = {
     label: 'instances',
     environment: env.lambdaEnv(scheduled, common),
@@ -635,7 +646,7 @@ async function measureShapes(
       watched.map((ref) => ({ kind: 'task', ref })),
     ),
   );
-  env.proxy.intercept(combine(queries, taskScan));
+  env.proxy.intercept(combine(queries, reads, taskScan));
   const taskShape: PollShape = {
     label: 'tasks',
     environment: env.lambdaEnv(scheduled, common),

@@ -126,6 +126,7 @@ async function motoGetItemRate(
 }
 
 async function promiseCost(
+  env: BenchEnvironment,
   http: FunctionBundle,
   children: CompiledChildren,
   workDir: string,
@@ -133,8 +134,9 @@ async function promiseCost(
 ): Promise<PromiseCostResult> {
   const input: PromiseCostInput = { module: http.entryFile, iterations: 300_000 };
   const run = await runNode<PromiseCostResult>([children.promiseCost], {
-    // Requiring the bundle builds its container, which validates this environment.
-    env: { ...http.environment, TZ: 'UTC', PATH: process.env.PATH ?? '' },
+    // Requiring the bundle builds its container, which validates this environment (Lambda's own
+    // variables included: the DynamoDB client reads the region and credentials at start).
+    env: env.lambdaEnv(http),
     input,
     resultFile: join(workDir, 'promise-cost.json'),
     ...(node === undefined ? {} : { node }),
@@ -263,7 +265,7 @@ export async function measureWarmOverhead(
       },
       motoGetItemPerSecond,
       dynamoDbStandInServed: replay.served,
-      promiseNs: await promiseCost(http, children, workDir, options.node),
+      promiseNs: await promiseCost(env, http, children, workDir, options.node),
       targets: WARM_TARGETS,
     };
   } finally {
