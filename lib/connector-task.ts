@@ -318,17 +318,26 @@ export const MAX_NORMALIZED_TASK_BYTES = 64 * 1024;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 function assertStorable(task: ConnectorTask): ConnectorTask {
-  let malformed = false;
-  const serialized = JSON.stringify(task, (_key, value: unknown) => {
-    if (typeof value === 'string' && LONE_SURROGATE.test(value)) malformed = true;
-    return value;
-  });
-  if (malformed)
+  const serialized = JSON.stringify(task);
+  // JSON.stringify writes a lone surrogate as a \udXXX escape; with none in the text (nearly
+  // always) every string is well formed, and the slower walk over each string is skipped. It was
+  // a tenth of a poll's CPU per listed task.
+  if (serialized.includes('\\ud') && hasLoneSurrogate(task)) {
     throw new UpstreamContractError('the task contains text that is not valid Unicode');
+  }
   if (Buffer.byteLength(serialized, 'utf8') > MAX_NORMALIZED_TASK_BYTES) {
     throw new UpstreamContractError(`the task is larger than ${MAX_NORMALIZED_TASK_BYTES} bytes`);
   }
   return task;
+}
+
+function hasLoneSurrogate(task: ConnectorTask): boolean {
+  let malformed = false;
+  JSON.stringify(task, (_key, value: unknown) => {
+    if (typeof value === 'string' && LONE_SURROGATE.test(value)) malformed = true;
+    return value;
+  });
+  return malformed;
 }
 
 function parseUpstream(body: unknown, what: string): UpstreamConnectorTask {

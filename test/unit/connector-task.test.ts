@@ -445,6 +445,18 @@ describe('normalizeConnectorTask and what can be stored and published', () => {
     expect(() => normalizeConnectorTask(body)).toThrow(/not valid Unicode/);
   });
 
+  it('refuses a lone low surrogate too', () => {
+    const body = JSON.parse('{"id":"t","status":"RUNNING","task_name":"a\\udc00b"}') as unknown;
+
+    expect(() => normalizeConnectorTask(body)).toThrow(/not valid Unicode/);
+  });
+
+  it('accepts text that only reads like a surrogate escape (a backslash, then "ud800")', () => {
+    const body = { id: 't', status: 'RUNNING', task_name: 'C:\\ud800' };
+
+    expect(normalizeConnectorTask(body).name).toBe('C:\\ud800');
+  });
+
   it('accepts astral characters written as surrogate pairs', () => {
     const body = { id: 't', status: 'RUNNING', task_name: 'replicate 😀' };
 
