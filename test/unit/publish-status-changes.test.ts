@@ -90,6 +90,9 @@ function setup(
       addDimension: (name: string, value: string) => {
         dimensions[name] = value;
       },
+      setDefaultDimensions: (defaults: Record<string, string>) => {
+        Object.assign(dimensions, defaults);
+      },
       addMetric: (name: string, _unit: string, value: number) => {
         dimensioned.push({ name, dimensions: { ...dimensions }, value });
       },
