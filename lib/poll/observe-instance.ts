@@ -1,7 +1,8 @@
 import { TaskNotFoundError, UpstreamContractError, UpstreamThrottledError } from '../errors';
 import type { PollHealth } from '../health/health-tracker';
 import type { CallOptions } from '../huawei/dms-client';
-import type { TaskListPage } from '../huawei/task-list-pages';
+import { LIST_PAGE_LIMIT, MAX_LIST_PAGES, type TaskListPage } from '../huawei/task-list-pages';
+import { mapSettled } from '../concurrency';
 import { DELETED_STATUS } from '../status/status-event';
 import type { StatusStore } from '../status/status-store';
 import {
@@ -42,8 +43,11 @@ export interface InstancePollContext {
  * - an entity the normalized task cannot be made from (its id still names the task);
  * - a task we know, or that is watched by name, which the listing does not show: gone, or moved
  *   past us while we paged; its own 404 is what records the deletion.
- * A listing Huawei refuses marks the tasks it hid as unobservable. Throws only what the caller
- * should act on: a throttled first page (`retryThrottled`, to requeue it) and our own
+ * Nothing is recorded until the listing ends, so a task listed twice (it moved while we paged)
+ * is recorded once, as the later page showed it, and a throttled listing can be asked again
+ * whole. A listing Huawei refuses marks the tasks it hid as unobservable; a 404 other than "no
+ * such instance" is such a refusal, never a reason to think every task gone. Throws only what the
+ * caller should act on: a throttled listing (`retryThrottled`, to requeue it) and our own
  * infrastructure failing to say which tasks we know.
  */
 export async function observeInstance(
@@ -57,39 +61,46 @@ export async function observeInstance(
   const label = `${watch.projectId}/${watch.instanceId}/*`;
   const instance = { projectId: watch.projectId, instanceId: watch.instanceId };
   const toRef = (taskId: string): TaskRef => ({ ...instance, taskId });
-  const listed = new Set<string>();
+  const listed = new Map<string, ListedTask>();
   const unlisted = new Set<string>(watch.taskIds);
-  const observations: Promise<void>[] = [];
+  const unusable: unknown[] = [];
   let refused: unknown;
+  let cutOff = false;
   try {
     for await (const page of ctx.observer.listPages(instance, ctx.call)) {
-      const tasks: ListedTask[] = [];
+      const fresh: TaskRef[] = [];
       for (let index = 0; index < page.entities.length; index++) {
         const entity = listedEntity(instance, page, index);
         if (entity.kind === 'task') {
-          // A task listed twice (it moved while we paged) is recorded where it was first seen.
-          if (!listed.has(entity.task.ref.taskId)) tasks.push(entity.task);
-          listed.add(entity.task.ref.taskId);
+          if (!listed.has(entity.task.ref.taskId)) fresh.push(entity.task.ref);
+          listed.set(entity.task.ref.taskId, entity.task);
         } else if (entity.taskId) unlisted.add(entity.taskId);
-        else observations.push(ctx.tally.failed(label, entity.error, []));
+        else unusable.push(entity.error);
       }
-      ctx.health?.prefetch(tasks.map((task) => task.ref));
-      ctx.tally.listed(tasks.length);
-      for (const task of tasks) observations.push(observeListed(task, ctx));
+      ctx.health?.prefetch(fresh);
+      cutOff = page.more;
     }
   } catch (error) {
-    if (error instanceof UpstreamThrottledError && listed.size === 0 && options.retryThrottled) {
-      throw error;
-    }
+    if (error instanceof UpstreamThrottledError && options.retryThrottled) throw error;
     // A deleted instance lists nothing: each task we know is confirmed gone by its own 404.
-    if (!(error instanceof TaskNotFoundError)) refused = error;
+    const gone = error instanceof TaskNotFoundError && error.code === 'INSTANCE_NOT_FOUND';
+    if (!gone) refused = error;
+    cutOff = false;
   }
-  await Promise.all(observations);
+  for (const error of unusable) await ctx.tally.failed(label, error, []);
+  ctx.tally.listed(listed.size);
+  await mapSettled([...listed.values()], LIST_PAGE_LIMIT, (task) => observeListed(task, ctx));
+  if (cutOff) {
+    const error = new UpstreamContractError(
+      `the task list does not end within ${MAX_LIST_PAGES} pages`,
+    );
+    await ctx.tally.failed(label, error, []);
+  }
 
   for (const task of await known) {
     if (task.status !== DELETED_STATUS) unlisted.add(task.taskId);
   }
-  for (const taskId of listed) unlisted.delete(taskId);
+  for (const taskId of listed.keys()) unlisted.delete(taskId);
   if (refused !== undefined) {
     await ctx.tally.failed(label, refused, [...unlisted].map(toRef));
     return;

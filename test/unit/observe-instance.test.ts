@@ -48,6 +48,7 @@ interface Scenario {
 
 function run(scenario: Scenario) {
   const listedRefs: TaskRef[] = [];
+  const listedStatuses: string[] = [];
   const checked: TaskRef[] = [];
   const failed: { what: string; code: string; affected: string[] }[] = [];
   const prefetched: string[][] = [];
@@ -59,6 +60,7 @@ function run(scenario: Scenario) {
     },
     observeListed: (task: ListedTask) => {
       listedRefs.push(task.ref);
+      listedStatuses.push(task.task.status);
       return Promise.resolve({
         task: task.task,
         statusChanged: false,
@@ -101,7 +103,15 @@ function run(scenario: Scenario) {
   const outcome = observeInstance(scenario.watch ?? WATCH, ctx, {
     retryThrottled: scenario.retryThrottled ?? false,
   });
-  return { outcome, listedRefs, checked, failed, prefetched, listed: () => listedCount };
+  return {
+    outcome,
+    listedRefs,
+    listedStatuses,
+    checked,
+    failed,
+    prefetched,
+    listed: () => listedCount,
+  };
 }
 
 const entities = (taskIds: string[]) => taskIds.map((id) => exampleTask({ id }));
@@ -129,15 +139,19 @@ describe('observeInstance', () => {
     expect(result.prefetched).toEqual([first, second]);
   });
 
-  it('records a task listed twice (it moved while we paged) once, where it was first seen', async () => {
+  it('records a task listed twice (it moved while we paged) once, as the later page showed it', async () => {
     const [task] = ids(1);
     const result = run({
-      pages: [page(entities([task!]), 0, true), page(entities([task!]), 1)],
+      pages: [
+        page([exampleTask({ id: task, status: 'RUNNING' })], 0, true),
+        page([exampleTask({ id: task, status: 'PAUSED' })], 1),
+      ],
     });
 
     await result.outcome;
 
     expect(result.listedRefs).toEqual([ref(task!)]);
+    expect(result.listedStatuses).toEqual(['PAUSED']);
     expect(result.listed()).toBe(1);
   });
 
@@ -258,16 +272,46 @@ describe('observeInstance', () => {
     expect(result.failed.map((f) => f.code)).toEqual(['UPSTREAM_THROTTLED']);
   });
 
-  it('keeps a throttled listing that already recorded tasks, rather than list them again', async () => {
+  it('hands a throttled listing back whole, having recorded nothing of its earlier pages', async () => {
+    const throttled = new UpstreamThrottledError();
     const result = run({
-      pages: [page(entities(ids(1)), 0, true)],
-      listingError: new UpstreamThrottledError(),
+      pages: [page([...entities(ids(1)), { id: 'not-a-uuid' }], 0, true)],
+      listingError: throttled,
       retryThrottled: true,
+    });
+
+    await expect(result.outcome).rejects.toBe(throttled);
+    expect([result.listedRefs, result.failed, result.listed()]).toEqual([[], [], 0]);
+  });
+
+  it('takes a 404 other than "no such instance" as a refused listing, not as every task gone', async () => {
+    const [known] = ids(1);
+    const result = run({
+      listingError: new TaskNotFoundError('task'),
+      known: [{ taskId: known!, status: 'RUNNING' }],
     });
 
     await result.outcome;
 
-    expect(result.failed.map((f) => f.code)).toEqual(['UPSTREAM_THROTTLED']);
+    expect(result.checked).toEqual([]);
+    expect(result.failed).toEqual([
+      { what: `${REF.projectId}/${REF.instanceId}/*`, code: 'TASK_NOT_FOUND', affected: [known!] },
+    ]);
+  });
+
+  it('reports a listing cut off at the page ceiling, after recording what it showed', async () => {
+    const result = run({ pages: [page(entities(ids(2)), 0, true)] });
+
+    await result.outcome;
+
+    expect(result.listedRefs).toHaveLength(2);
+    expect(result.failed).toEqual([
+      {
+        what: `${REF.projectId}/${REF.instanceId}/*`,
+        code: 'UPSTREAM_CONTRACT_VIOLATION',
+        affected: [],
+      },
+    ]);
   });
 
   it('fails when the status table cannot say which tasks it knows, after recording the listed', async () => {
