@@ -92,18 +92,41 @@ describe('SigV4 signing', () => {
     expect(ours['x-amz-security-token']).toBe('example-session-token');
   });
 
-  it("signs a new day with that day's key (the derived key is cached per day)", () => {
-    const sign = (date: Date) =>
-      signSigV4(
-        { method: 'GET', path: '/', headers: { host: 'example.amazonaws.com' }, body: '' },
-        EXAMPLE_CREDENTIALS,
-        { region: 'us-east-1', service: 'service' },
-        date,
-      ).authorization;
-    const vanilla = sign(new Date(Date.UTC(2015, 7, 30, 12, 36, 0)));
+  it("signs each day with that day's key, whichever day was signed before (the key is cached per day)", async () => {
+    const request = {
+      method: 'GET',
+      path: '/',
+      headers: { host: 'example.amazonaws.com' },
+      body: '',
+    };
+    const scope = { region: 'us-east-1', service: 'service' };
+    const sign = (date: Date) => signSigV4(request, EXAMPLE_CREDENTIALS, scope, date).authorization;
+    const bySdk = async (date: Date) =>
+      (
+        await new SignatureV4({
+          credentials: EXAMPLE_CREDENTIALS,
+          ...scope,
+          sha256: NodeSha256,
+          applyChecksum: false,
+        }).sign(
+          {
+            method: 'GET',
+            protocol: 'https:',
+            hostname: 'example.amazonaws.com',
+            path: '/',
+            query: {},
+            headers: { host: 'example.amazonaws.com' },
+          },
+          { signingDate: date },
+        )
+      ).headers.authorization;
+    const [day30, day31] = [
+      new Date(Date.UTC(2015, 7, 30, 12, 36, 0)),
+      new Date(Date.UTC(2015, 7, 31, 12, 36, 0)),
+    ];
 
-    sign(new Date(Date.UTC(2015, 7, 31, 12, 36, 0)));
+    const signed = [sign(day30), sign(day31), sign(day30)];
 
-    expect(sign(new Date(Date.UTC(2015, 7, 30, 12, 36, 0)))).toBe(vanilla);
+    expect(signed).toEqual([await bySdk(day30), await bySdk(day31), await bySdk(day30)]);
   });
 });
