@@ -26,6 +26,7 @@ module.exports = {
     'observe-instance',
     'fan-out',
     'dynamodb-client',
+    'dynamodb-error',
     'sigv4',
   ].map((name) => `<rootDir>/test/unit/${name}.test.ts`),
 };

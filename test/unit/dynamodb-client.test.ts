@@ -8,7 +8,9 @@ import {
 } from '../../lib/aws/dynamodb-client';
 import { isConditionalCheckFailed } from '../../lib/aws/dynamodb-error';
 import { ConfigurationError } from '../../lib/errors';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { FakeClock, sequenceRandom } from '../support/fake-clock';
+import { NodeSha256 } from '../support/node-sha256';
 
 interface Received {
   readonly method: string;
@@ -119,6 +121,52 @@ describe('the DynamoDB client: requests', () => {
     expect(headers.authorization).toMatch(
       /^AWS4-HMAC-SHA256 Credential=AKIAUNITTEST\/20261123\/eu-west-1\/dynamodb\/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-security-token;x-amz-target, Signature=[0-9a-f]{64}$/,
     );
+  });
+
+  it.each([
+    ['getItem', 'GetItem'],
+    ['putItem', 'PutItem'],
+    ['deleteItem', 'DeleteItem'],
+    ['query', 'Query'],
+    ['scan', 'Scan'],
+    ['batchGetItem', 'BatchGetItem'],
+    ['batchWriteItem', 'BatchWriteItem'],
+  ] as const)('sends %s as DynamoDB_20120810.%s', async (method, operation) => {
+    const { dynamoDb } = client();
+
+    await (dynamoDb[method] as (input: object) => Promise<unknown>)({ TableName: 'status' });
+
+    expect(received.map((r) => r.headers['x-amz-target'])).toEqual([
+      `DynamoDB_20120810.${operation}`,
+    ]);
+  });
+
+  it('sends a signature the AWS SDK signer computes the same over what arrived', async () => {
+    const { dynamoDb } = client();
+
+    await dynamoDb.putItem({ TableName: 'status', Item: { pk: { S: 'TASK#p/i/t' } } });
+
+    const [request] = received;
+    const signed = ['content-type', 'host', 'x-amz-date', 'x-amz-security-token', 'x-amz-target'];
+    const bySdk = await new SignatureV4({
+      credentials: CREDENTIALS,
+      region: 'eu-west-1',
+      service: 'dynamodb',
+      sha256: NodeSha256,
+      applyChecksum: false,
+    }).sign(
+      {
+        method: request!.method,
+        protocol: 'http:',
+        hostname: endpoint.hostname,
+        path: request!.url,
+        query: {},
+        headers: Object.fromEntries(signed.map((name) => [name, String(request!.headers[name])])),
+        body: request!.body,
+      },
+      { signingDate: new Date(Date.UTC(2026, 10, 23, 12, 0, 0)) },
+    );
+    expect(request!.headers.authorization).toBe(bySdk.headers.authorization);
   });
 
   it('answers the parsed JSON output', async () => {

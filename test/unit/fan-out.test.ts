@@ -1,5 +1,5 @@
 import { pollBatchMessageSchema, splitPlan } from '../../lib/poll/fan-out';
-import type { InstanceWatch, PollPlan } from '../../lib/poll/poll-plan';
+import { planWeight, type InstanceWatch, type PollPlan } from '../../lib/poll/poll-plan';
 import type { TaskRef } from '../../lib/task-ref';
 import { REF } from './status-fixtures';
 
@@ -49,6 +49,14 @@ describe('splitPlan', () => {
 
   it('makes no batch of an empty plan', () => {
     expect(splitPlan({ tasks: [], instances: [] }, 3)).toEqual([]);
+  });
+});
+
+describe('planWeight', () => {
+  it('counts a task as one, an instance as one list page plus the tasks it watches by name', () => {
+    expect(planWeight({ tasks: tasks(3), instances: [instance(1), instance(2, ['a', 'b'])] })).toBe(
+      3 + 50 + 52,
+    );
   });
 });
 

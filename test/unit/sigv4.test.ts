@@ -1,37 +1,11 @@
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { Checksum, SourceData } from '@smithy/types';
 import { signSigV4 } from '../../lib/aws/sigv4';
+import { NodeSha256 } from '../support/node-sha256';
 
 const EXAMPLE_CREDENTIALS = {
   accessKeyId: 'AKIDEXAMPLE',
   secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
 };
-
-/** The hash smithy's signer is given in the SDK, over node:crypto. */
-class NodeSha256 implements Checksum {
-  private hash: Hash | Hmac;
-  constructor(private readonly secret?: SourceData) {
-    this.hash = this.fresh();
-  }
-  private fresh(): Hash | Hmac {
-    const { secret } = this;
-    if (secret === undefined) return createHash('sha256');
-    return createHmac(
-      'sha256',
-      typeof secret === 'string' ? secret : Buffer.from(secret as ArrayBuffer),
-    );
-  }
-  update(data: Uint8Array): void {
-    this.hash.update(data);
-  }
-  digest(): Promise<Uint8Array> {
-    return Promise.resolve(new Uint8Array(this.hash.digest()));
-  }
-  reset(): void {
-    this.hash = this.fresh();
-  }
-}
 
 describe('SigV4 signing', () => {
   it('signs AWS\'s "get-vanilla" test vector as AWS publishes it', () => {
@@ -90,6 +64,41 @@ describe('SigV4 signing', () => {
 
     expect(ours).toEqual(bySdk.headers);
     expect(ours['x-amz-security-token']).toBe('example-session-token');
+  });
+
+  it('signs header values trimmed, inner whitespace runs as one space, as the SDK signer does', async () => {
+    const date = new Date(Date.UTC(2026, 10, 23, 12, 0, 0));
+    const headers = {
+      host: 'example.amazonaws.com',
+      'x-amz-target': '  Service.Op   with  space ',
+    };
+    const bySdk = await new SignatureV4({
+      credentials: EXAMPLE_CREDENTIALS,
+      region: 'us-east-1',
+      service: 'service',
+      sha256: NodeSha256,
+      applyChecksum: false,
+    }).sign(
+      {
+        method: 'POST',
+        protocol: 'https:',
+        hostname: headers.host,
+        path: '/',
+        query: {},
+        headers: { ...headers },
+        body: '{}',
+      },
+      { signingDate: date },
+    );
+
+    const ours = signSigV4(
+      { method: 'POST', path: '/', headers, body: '{}' },
+      EXAMPLE_CREDENTIALS,
+      { region: 'us-east-1', service: 'service' },
+      date,
+    );
+
+    expect(ours.authorization).toBe(bySdk.headers.authorization);
   });
 
   it("signs each day with that day's key, whichever day was signed before (the key is cached per day)", async () => {

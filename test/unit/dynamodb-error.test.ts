@@ -1,0 +1,76 @@
+import {
+  DynamoDbError,
+  UNREADABLE_RESPONSE,
+  dynamoDbErrorFrom,
+  isConditionalCheckFailed,
+} from '../../lib/aws/dynamodb-error';
+
+describe("DynamoDB's error answers", () => {
+  it('are named after the error type, with the message and the returned item', () => {
+    const error = dynamoDbErrorFrom(
+      400,
+      JSON.stringify({
+        __type: 'com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException',
+        message: 'The conditional request failed',
+        Item: { pk: { S: 'TASK#x' } },
+      }),
+    );
+
+    expect([error.name, error.message, error.httpStatus, error.item]).toEqual([
+      'ConditionalCheckFailedException',
+      'The conditional request failed',
+      400,
+      { pk: { S: 'TASK#x' } },
+    ]);
+  });
+
+  it.each([
+    ['a body that is not JSON', 'Service Unavailable'],
+    ['JSON null', 'null'],
+    ['a JSON string', '"busy"'],
+    ['a JSON number', '503'],
+  ])('are unreadable when the body is %s, named by the HTTP status', (_what, body) => {
+    const error = dynamoDbErrorFrom(503, body);
+
+    expect([error.name, error.message]).toEqual([UNREADABLE_RESPONSE, 'HTTP 503']);
+  });
+
+  it('without a type are named by their HTTP status, and without a message say the status', () => {
+    const error = dynamoDbErrorFrom(418, JSON.stringify({ message: 42 }));
+
+    expect([error.name, error.message]).toEqual(['DynamoDbHttp418', 'HTTP 418']);
+  });
+
+  it('with an empty type are named by their HTTP status', () => {
+    expect(dynamoDbErrorFrom(400, JSON.stringify({ __type: '' })).name).toBe('DynamoDbHttp400');
+  });
+
+  it.each([null, 'the item', 7])('carry no item when Item is not an object (%p)', (item) => {
+    expect(dynamoDbErrorFrom(400, JSON.stringify({ __type: 'X', Item: item })).item).toBe(
+      undefined,
+    );
+  });
+
+  it.each(['InternalServerError', 'ServiceUnavailable', 'ThrottlingException'])(
+    'are worth a second attempt when DynamoDB calls them %s, whatever the status',
+    (type) => {
+      expect(dynamoDbErrorFrom(400, JSON.stringify({ __type: type })).retryable).toBe(true);
+    },
+  );
+
+  it('are not worth a second attempt when DynamoDB refused the request itself', () => {
+    expect(
+      dynamoDbErrorFrom(400, JSON.stringify({ __type: 'ValidationException' })).retryable,
+    ).toBe(false);
+  });
+
+  it('tell a lost condition only from a DynamoDB error of that name', () => {
+    const lookalike = Object.assign(new Error('x'), { name: 'ConditionalCheckFailedException' });
+
+    expect([
+      isConditionalCheckFailed(new DynamoDbError('ConditionalCheckFailedException', 'x', 400)),
+      isConditionalCheckFailed(new DynamoDbError('ValidationException', 'x', 400)),
+      isConditionalCheckFailed(lookalike),
+    ]).toEqual([true, false, false]);
+  });
+});
