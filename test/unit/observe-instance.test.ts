@@ -79,7 +79,8 @@ function run(scenario: Scenario) {
       failed.push({
         what,
         code: (error as { code?: string }).code ?? 'none',
-        affected: affected.map((r) => r.taskId),
+        // Strictly the task ids: anything else shows up as itself.
+        affected: affected.map((r) => (typeof r === 'object' ? r.taskId : JSON.stringify(r))),
       });
       return Promise.resolve();
     },
@@ -125,6 +126,7 @@ describe('observeInstance', () => {
 
     expect(result.listedRefs).toEqual(tasks.map(ref));
     expect(result.checked).toEqual([]);
+    expect(result.failed).toStrictEqual([]);
     expect(result.listed()).toBe(3);
   });
 
