@@ -1,5 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { AwsCredentials } from './aws-credentials';
+import { formatSdkDate } from '../huawei/signer';
 
 /** What SigV4 signs here: a request to a path with no query string (DynamoDB's is always `/`). */
 export interface SigV4Request {
@@ -17,14 +18,6 @@ export interface SigV4Scope {
 }
 
 const ALGORITHM = 'AWS4-HMAC-SHA256';
-
-/** `YYYYMMDDTHHmmssZ`, the form `X-Amz-Date` takes. */
-export function amzDate(date: Date): string {
-  return date
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d{3}/, '');
-}
 
 function sha256Hex(data: string): string {
   return createHash('sha256').update(data, 'utf8').digest('hex');
@@ -63,7 +56,8 @@ export function signSigV4(
   scope: SigV4Scope,
   date: Date,
 ): Record<string, string> {
-  const timestamp = amzDate(date);
+  // X-Amz-Date takes the same compact UTC form as Huawei's X-Sdk-Date.
+  const timestamp = formatSdkDate(date);
   const day = timestamp.slice(0, 8);
   const headers: Record<string, string> = { ...request.headers, 'x-amz-date': timestamp };
   if (credentials.sessionToken) headers['x-amz-security-token'] = credentials.sessionToken;

@@ -158,10 +158,9 @@ async function expandWatchList(
   const tasks = new Map<string, TaskRef>();
   for (const entry of watchList) {
     if (entry.kind !== 'task') continue;
-    const inWatchedInstance = byName.get(instanceKey(entry.ref)) ?? [];
-    if (instances.has(instanceKey(entry.ref))) {
-      byName.set(instanceKey(entry.ref), [...inWatchedInstance, entry.ref.taskId]);
-    } else tasks.set(taskKey(entry.ref), entry.ref);
+    const key = instanceKey(entry.ref);
+    if (instances.has(key)) byName.set(key, [...(byName.get(key) ?? []), entry.ref.taskId]);
+    else tasks.set(taskKey(entry.ref), entry.ref);
   }
   const plan: PollPlan = {
     tasks: [...tasks.values()],
