@@ -109,7 +109,11 @@ export async function observeInstance(
   for (const taskId of unlisted) await ctx.check(toRef(taskId));
 }
 
-async function observeListed(task: ListedTask, ctx: InstancePollContext): Promise<void> {
+/** Records one listed task, counting its outcome (or its failure, as that task's) in the tally. */
+export async function observeListed(
+  task: ListedTask,
+  ctx: Pick<InstancePollContext, 'observer' | 'read' | 'tally'>,
+): Promise<void> {
   try {
     const observation = await ctx.observer.observeListed(task, ctx.read);
     await ctx.tally.observed(task.ref, { kind: 'present', ...observation });

@@ -12,7 +12,10 @@ export interface InstanceWatch extends InstanceRef {
 
 /** What one poll (or one fanned-out batch of it) observes. */
 export interface PollPlan {
-  /** Tasks watched one by one, outside any watched instance: one ShowConnectorTask each. */
+  /**
+   * Tasks watched one by one, outside any watched instance: one ShowConnectorTask each, unless
+   * several share an instance (lib/poll/observe-named-tasks.ts).
+   */
   readonly tasks: readonly TaskRef[];
   readonly instances: readonly InstanceWatch[];
 }

@@ -17,6 +17,7 @@ import type { StatusStore } from '../status/status-store';
 import type { TaskCheck, TaskObserver } from '../task-observer';
 import { taskKey, type InstanceRef, type TaskRef } from '../task-ref';
 import { observeInstance, type InstancePollContext, type PollOutcomes } from './observe-instance';
+import { groupNamedTasks, observeNamedTasks, type NamedTasks } from './observe-named-tasks';
 import type { InstanceWatch, PollPlan } from './poll-plan';
 
 export interface PollFailure {
@@ -82,7 +83,8 @@ export interface PollOptions extends CallOptions {
 
 /**
  * Observes every watched task with at most `concurrency` upstream calls in flight: tasks watched
- * one by one through their own ShowConnectorTask, watched instances through their
+ * one by one through their own ShowConnectorTask (or, several in one instance, through its list
+ * pages while that is cheaper: lib/poll/observe-named-tasks.ts), watched instances through their
  * ListConnectorTasks pages (lib/poll/observe-instance.ts). Stored statuses are read after each
  * upstream answer, in shared batches; one failing task or instance never blocks the others; a
  * throttled one is retried later in the same poll (the rate limiter has slowed down meanwhile).
@@ -121,37 +123,63 @@ export async function pollTasks(
     },
   };
   // Instances first: each may hold its worker for several pages.
+  const { groups, singles } = groupNamedTasks(plan.tasks);
   const queue: WorkItem[] = [
     ...plan.instances.map((watch) => ({ kind: 'instance' as const, watch, requeues: 0 })),
-    ...plan.tasks.map((ref) => ({ kind: 'task' as const, ref, requeues: 0 })),
+    ...groups.map((named) => ({ kind: 'named' as const, named, requeues: 0 })),
+    ...singles.map((ref) => ({ kind: 'task' as const, ref, requeues: 0 })),
   ];
 
-  const worker = async () => {
-    for (let item = queue.shift(); item; item = queue.shift()) {
-      try {
-        if (item.kind === 'task') await check(item.ref);
-        else {
-          const mayRetry = item.requeues < MAX_THROTTLE_REQUEUES;
-          await observeInstance(item.watch, instance, { retryThrottled: mayRetry });
-        }
-      } catch (error) {
-        if (error instanceof UpstreamThrottledError && item.requeues < MAX_THROTTLE_REQUEUES) {
-          queue.push({ ...item, requeues: item.requeues + 1 });
-          continue;
-        }
-        if (item.kind === 'task') await tally.failed(taskKey(item.ref), error, [item.ref]);
-        // A listing Huawei refused was already recorded by observeInstance, with its tasks' health.
-        else await tally.failed(instanceLabel(item.watch), error, []);
+  // A worker finding the queue empty waits while others are busy: a named group may still hand
+  // back tasks that need their own requests.
+  let busy = 0;
+  const idle: (() => void)[] = [];
+  const wakeIdle = () => idle.splice(0).forEach((wake) => wake());
+  const run = async (item: WorkItem) => {
+    const mayRetry = item.requeues < MAX_THROTTLE_REQUEUES;
+    try {
+      if (item.kind === 'task') await check(item.ref);
+      else if (item.kind === 'named') {
+        const own = await observeNamedTasks(item.named, instance, { retryThrottled: mayRetry });
+        queue.push(...own.map((ref) => ({ kind: 'task' as const, ref, requeues: 0 })));
+      } else await observeInstance(item.watch, instance, { retryThrottled: mayRetry });
+    } catch (error) {
+      if (error instanceof UpstreamThrottledError && mayRetry) {
+        queue.push({ ...item, requeues: item.requeues + 1 });
+        return;
       }
+      if (item.kind === 'task') await tally.failed(taskKey(item.ref), error, [item.ref]);
+      // A listing Huawei refused was already recorded by observeInstance, with its tasks' health;
+      // observeNamedTasks hands its tasks back instead.
+      else
+        await tally.failed(
+          instanceLabel(item.kind === 'named' ? item.named : item.watch),
+          error,
+          [],
+        );
     }
   };
-  const workers = Math.max(1, Math.min(options.concurrency, queue.length));
+  const worker = async () => {
+    for (;;) {
+      const item = queue.shift();
+      if (item) {
+        busy += 1;
+        await run(item).finally(() => {
+          busy -= 1;
+          wakeIdle();
+        });
+      } else if (busy > 0) await new Promise<void>((wake) => idle.push(wake));
+      else return;
+    }
+  };
+  const workers = Math.max(1, Math.min(options.concurrency, queue.length + plan.tasks.length));
   await Promise.all(Array.from({ length: workers }, worker));
   return tally.result();
 }
 
 type WorkItem =
   | { readonly kind: 'task'; readonly ref: TaskRef; readonly requeues: number }
+  | { readonly kind: 'named'; readonly named: NamedTasks; readonly requeues: number }
   | { readonly kind: 'instance'; readonly watch: InstanceWatch; readonly requeues: number };
 
 /** How a failed instance appears in a poll summary. */

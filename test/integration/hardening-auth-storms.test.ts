@@ -53,7 +53,8 @@ describe('an AK Huawei rejects', () => {
     const summary = await harness.poll(watched);
 
     expect(summary).toMatchObject({ checked: 3, failed: 0 });
-    expect(signaturesBy(harness, TEST_CREDENTIALS.accessKeyId)).toBe(3);
+    // The three share an instance: its one list page answers for all of them.
+    expect(signaturesBy(harness, TEST_CREDENTIALS.accessKeyId)).toBe(1);
   });
 
   it('gives way to the rotated secret for the tasks that follow', async () => {

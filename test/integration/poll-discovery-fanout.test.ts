@@ -102,6 +102,64 @@ describe('watching a whole instance', () => {
   });
 });
 
+describe('watching several tasks of one instance by name', () => {
+  const byName = (ids: readonly string[]) => ids.map((id) => `${INSTANCE_ID}/${id}`).join(',');
+  /** What each upstream request asked for: 'tasks' for a list page, else the task's id. */
+  const asked = (harness: Harness) =>
+    harness.simulator.requests.map((r) => `${r.path.split('/').at(-1)}?${r.query}`);
+
+  it('observes them from the list page, with no request per task and nothing else recorded', async () => {
+    const harness = await setup();
+    const ids = taskIds(9);
+    putTasks(harness, ids); // plus the harness's example task: 10, one page
+    const named = ids.slice(2, 7);
+
+    const summary = await harness.poll(byName(named));
+
+    expect(summary).toMatchObject({ watched: 5, checked: 5, listed: 0, changed: 5, failed: 0 });
+    expect(asked(harness)).toEqual(['tasks?offset=0&limit=50']);
+    const events = (await harness.events()).map((e) => e.detail.taskId);
+    expect(events.sort()).toEqual([...named].sort());
+  });
+
+  it('goes on paging while fewer pages remain than named tasks not yet seen', async () => {
+    const harness = await setup();
+    const ids = taskIds(109); // 110 with the example task: three pages
+    putTasks(harness, ids);
+    const named = ids.slice(60, 63); // on the second page
+
+    const summary = await harness.poll(byName(named));
+
+    expect(summary).toMatchObject({ checked: 3, changed: 3, failed: 0 });
+    expect(asked(harness)).toEqual(['tasks?offset=0&limit=50', 'tasks?offset=50&limit=50']);
+  });
+
+  it('asks for the rest one by one once the pages left outnumber them', async () => {
+    const harness = await setup();
+    const ids = taskIds(159); // 160 with the example task: four pages
+    putTasks(harness, ids);
+    const named = ids.slice(155, 157); // on the last page
+
+    const summary = await harness.poll(byName(named));
+
+    expect(summary).toMatchObject({ checked: 2, changed: 2, failed: 0 });
+    expect(asked(harness).sort()).toEqual(
+      ['tasks?offset=0&limit=50', ...named.map((id) => `${id}?`)].sort(),
+    );
+  });
+
+  it('asks on its own for a named task the listing does not show, and reports it missing', async () => {
+    const harness = await setup();
+    const ids = taskIds(3);
+    putTasks(harness, ids.slice(0, 2));
+
+    const summary = await harness.poll(byName(ids));
+
+    expect(summary).toMatchObject({ checked: 3, changed: 2, missing: 1, failed: 0 });
+    expect(asked(harness)).toEqual(['tasks?offset=0&limit=50', `${ids[2]}?`]);
+  });
+});
+
 describe('fan-out to the worker queue', () => {
   async function fanOutSetup(taskCount: number) {
     const harness = await setup();

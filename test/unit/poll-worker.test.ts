@@ -5,6 +5,7 @@ import {
   DependencyUnavailableError,
   TaskNotFoundError,
   UpstreamContractError,
+  UpstreamUnavailableError,
 } from '../../lib/errors';
 import { createLogger } from '../../lib/logger';
 import { createMetrics } from '../../lib/metrics';
@@ -119,6 +120,46 @@ describe('pollTasks', () => {
     );
 
     expect(infrastructureFailed).toBe(0);
+  });
+});
+
+describe('pollTasks with several tasks of one instance watched by name', () => {
+  it('checks the tasks a refused listing hands back with every worker of the poll', async () => {
+    const tasks = refs(4);
+    const { container } = setup(new Map());
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const checked: string[] = [];
+    const observer = {
+      // eslint-disable-next-line require-yield -- the listing is refused before its first page
+      async *listPages() {
+        await Promise.resolve();
+        throw new UpstreamUnavailableError();
+      },
+      check: async (ref: TaskRef): Promise<TaskCheck> => {
+        inFlight += 1;
+        mostInFlight = Math.max(mostInFlight, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        inFlight -= 1;
+        checked.push(ref.taskId);
+        return {
+          kind: 'gone',
+          error: new TaskNotFoundError('task'),
+          statusChanged: false,
+          previousStatus: null,
+        };
+      },
+    } as unknown as TaskObserver;
+
+    const { summary } = await pollTasks(
+      { tasks, instances: [] },
+      { ...container, observer },
+      { ...call, concurrency: 3 },
+    );
+
+    expect(checked.sort()).toStrictEqual(tasks.map((t) => t.taskId));
+    expect(mostInFlight).toBe(3);
+    expect(summary).toMatchObject({ checked: 4, missing: 4, failed: 0 });
   });
 });
 
