@@ -42,3 +42,8 @@ export type TaskRef = z.infer<typeof taskRefSchema>;
 export function taskKey(ref: TaskRef): string {
   return `${ref.projectId}/${ref.instanceId}/${ref.taskId}`;
 }
+
+/** Which instance, as one string (the ids' patterns leave no room for a `/` inside one). */
+export function instanceKey(instance: InstanceRef): string {
+  return `${instance.projectId}/${instance.instanceId}`;
+}

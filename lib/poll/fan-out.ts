@@ -4,6 +4,7 @@ import { DependencyUnavailableError } from '../errors';
 import { MAX_LIST_PAGES, LIST_PAGE_LIMIT } from '../huawei/task-list-pages';
 import {
   instanceIdSchema,
+  instanceKey,
   projectIdSchema,
   taskIdSchema,
   taskRefSchema,
@@ -39,7 +40,8 @@ const MAX_SEND_ROUNDS = 3;
 
 /**
  * Splits a plan into batches of about `batchSize` tasks' worth (an instance counts as one list
- * page's worth, see `weightOf`; one heavier than a batch goes alone), instances first.
+ * page's worth, see `weightOf`; one heavier than a batch goes alone), instances first, then the
+ * tasks, those of one instance together.
  */
 export function splitPlan(plan: PollPlan, batchSize: number): PollPlan[] {
   const batches: { tasks: TaskRef[]; instances: InstanceWatch[] }[] = [];
@@ -53,8 +55,23 @@ export function splitPlan(plan: PollPlan, batchSize: number): PollPlan[] {
     return batches[batches.length - 1]!;
   };
   for (const watch of plan.instances) room(weightOf(watch)).instances.push(watch);
-  for (const ref of plan.tasks) room(1).tasks.push(ref);
+  for (const ref of instanceOrder(plan.tasks)) room(1).tasks.push(ref);
   return batches;
+}
+
+/**
+ * The tasks of each instance next to each other, instances in order of first appearance: a
+ * worker reads several tasks of one instance from its list pages (observe-named-tasks.ts).
+ */
+function instanceOrder(tasks: readonly TaskRef[]): TaskRef[] {
+  const byInstance = new Map<string, TaskRef[]>();
+  for (const ref of tasks) {
+    const key = instanceKey(ref);
+    const same = byInstance.get(key);
+    if (same) same.push(ref);
+    else byInstance.set(key, [ref]);
+  }
+  return [...byInstance.values()].flat();
 }
 
 /**

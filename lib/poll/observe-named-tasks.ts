@@ -2,7 +2,7 @@ import { UpstreamContractError, UpstreamThrottledError } from '../errors';
 import { LIST_PAGE_LIMIT, type TaskListPage } from '../huawei/task-list-pages';
 import { mapSettled } from '../concurrency';
 import { listedTask, type ListedTask } from '../task-observer';
-import { taskKey, type InstanceRef, type TaskRef } from '../task-ref';
+import { instanceKey, taskKey, type InstanceRef, type TaskRef } from '../task-ref';
 import { observeListed, type InstancePollContext } from './observe-instance';
 
 /** Tasks watched one by one that share an instance. */
@@ -27,8 +27,7 @@ export function groupNamedTasks(tasks: readonly TaskRef[]): {
 } {
   const byInstance = new Map<string, { instance: InstanceRef; taskIds: string[] }>();
   for (const ref of tasks) {
-    // JSON keeps the two parts apart whatever characters they hold.
-    const key = JSON.stringify([ref.projectId, ref.instanceId]);
+    const key = instanceKey(ref);
     let entry = byInstance.get(key);
     if (!entry) {
       entry = { instance: { projectId: ref.projectId, instanceId: ref.instanceId }, taskIds: [] };

@@ -7,7 +7,7 @@ import type { Container } from '../container';
 import { lambdaHandler } from '../lambda-handler';
 import { METRIC } from '../metrics';
 import { upstreamDeadline } from '../deadline';
-import { taskKey, type InstanceRef, type TaskRef } from '../task-ref';
+import { instanceKey, taskKey, type InstanceRef, type TaskRef } from '../task-ref';
 import { mapSettled } from '../concurrency';
 import { DynamoDbWatchStore, type WatchReader } from '../watches/watch-store';
 import { discoverProjectInstances } from './discover-instances';
@@ -171,10 +171,6 @@ async function expandWatchList(
     })),
   };
   return { plan, failures };
-}
-
-function instanceKey(instance: InstanceRef): string {
-  return `${instance.projectId}/${instance.instanceId}`;
 }
 
 function emptySummary(failures: PollFailure[]): PollSummary {

@@ -47,6 +47,17 @@ describe('splitPlan', () => {
     ]);
   });
 
+  it('keeps the tasks of one instance together, instances in order of first appearance', () => {
+    const [a, b, c, d] = tasks(4);
+    const elsewhere = (ref: TaskRef): TaskRef => ({ ...ref, instanceId: instance(9).instanceId });
+    const plan = { tasks: [a!, elsewhere(b!), c!, elsewhere(d!)], instances: [] };
+
+    expect(splitPlan(plan, 2).map((batch) => batch.tasks)).toStrictEqual([
+      [a, c],
+      [elsewhere(b!), elsewhere(d!)],
+    ]);
+  });
+
   it('makes no batch of an empty plan', () => {
     expect(splitPlan({ tasks: [], instances: [] }, 3)).toEqual([]);
   });
