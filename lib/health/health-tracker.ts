@@ -28,6 +28,17 @@ export interface HealthCounts {
   readonly unobservable: number;
 }
 
+/** BatchGetItem's key limit: a full batch goes out at once. */
+const MAX_BATCH = 100;
+/** How long a partial batch waits for other list pages' tasks to share its BatchGetItem. */
+const READ_LINGER_MS = 5;
+
+interface PendingRead {
+  readonly ref: TaskRef;
+  readonly key: string;
+  resolve(health: TaskHealth | Error | undefined): void;
+}
+
 /**
  * One poll's view of its tasks' health, kept across polls: read once per poll (in batches, while
  * the poll's first calls are under way, or as list pages name the tasks), each outcome assessed, only what changed written.
@@ -38,6 +49,8 @@ export class PollHealth {
   readonly #deps: PollHealthDependencies;
   /** Each task's health as read at this poll, by health key; read once per task. */
   readonly #known = new Map<string, Promise<TaskHealth | Error | undefined>>();
+  #pending: PendingRead[] = [];
+  #timer: NodeJS.Timeout | undefined;
   #stuck = 0;
   #unobservable = 0;
 
@@ -47,27 +60,39 @@ export class PollHealth {
   }
 
   /**
-   * Starts reading, in one batch, the health of tasks not read yet: those known when the poll
-   * starts, then each list page's tasks as the page comes in.
+   * Starts reading the health of tasks not read yet: those known when the poll starts, then each
+   * list page's tasks as the page comes in. Reads go out 100 at a time, or after a few
+   * milliseconds with what has come in by then: a page holds 50 tasks, and pages of instances
+   * listed side by side arrive close together.
    */
   prefetch(refs: readonly TaskRef[]): void {
-    const fresh = refs.filter((ref) => !this.#known.has(healthKey(ref)));
-    if (fresh.length === 0) return;
-    const { store, logger } = this.#deps;
-    const read = store.getMany(fresh).catch((error: unknown) => {
-      logger.warn('Task health not read; these tasks are not assessed', {
-        tasks: fresh.length,
-        error: nameOf(error),
-      });
-      return error instanceof Error ? error : new Error(String(error));
-    });
-    for (const ref of fresh) {
+    for (const ref of refs) {
       const key = healthKey(ref);
-      this.#known.set(
-        key,
-        read.then((found) => (found instanceof Error ? found : found.get(key))),
-      );
+      if (this.#known.has(key)) continue;
+      this.#known.set(key, new Promise((resolve) => this.#pending.push({ ref, key, resolve })));
     }
+    if (this.#pending.length >= MAX_BATCH) this.#flush();
+    else if (this.#pending.length > 0)
+      this.#timer ??= setTimeout(() => this.#flush(), READ_LINGER_MS);
+  }
+
+  #flush(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const batch = this.#pending;
+    this.#pending = [];
+    const { store, logger } = this.#deps;
+    store.getMany(batch.map((pending) => pending.ref)).then(
+      (found) => batch.forEach((pending) => pending.resolve(found.get(pending.key))),
+      (error: unknown) => {
+        logger.warn('Task health not read; these tasks are not assessed', {
+          tasks: batch.length,
+          error: nameOf(error),
+        });
+        const failure = error instanceof Error ? error : new Error(String(error));
+        batch.forEach((pending) => pending.resolve(failure));
+      },
+    );
   }
 
   get counts(): HealthCounts {

@@ -91,7 +91,7 @@ describe('PollHealth', () => {
     expect(health.counts.stuck).toBe(1);
   });
 
-  it('reads the health of tasks found during the poll once, in one batch', async () => {
+  it('reads the health of each task once, those announced close together in one batch', async () => {
     const getMany = jest.fn((refs: readonly (typeof REF)[]) =>
       Promise.resolve(new Map(refs.map((ref) => [healthKey(ref), HEALTHY] as const))),
     );
@@ -101,7 +101,19 @@ describe('PollHealth', () => {
     health.prefetch([OTHER_REF]);
     await health.record(OTHER_REF, { kind: 'failed', code: 'UPSTREAM_TIMEOUT' });
 
-    expect(getMany.mock.calls).toEqual([[[REF]], [[OTHER_REF]]]);
+    expect(getMany.mock.calls).toEqual([[[REF, OTHER_REF]]]);
+  });
+
+  it('sends a full batch of 100 at once, without waiting for more', () => {
+    const getMany = jest.fn((refs: readonly (typeof REF)[]) =>
+      Promise.resolve(new Map(refs.map((ref) => [healthKey(ref), HEALTHY] as const))),
+    );
+    const { health } = setup({ getMany, save: () => Promise.resolve(true) });
+    const page = Array.from({ length: 99 }, (_, i) => ({ ...OTHER_REF, taskId: `task-${i}` }));
+
+    health.prefetch(page);
+
+    expect(getMany.mock.calls).toEqual([[[REF, ...page]]]);
   });
 
   it('reads the health of a task nobody announced when its outcome comes in', async () => {
@@ -113,7 +125,7 @@ describe('PollHealth', () => {
 
     await health.record(OTHER_REF, { kind: 'failed', code: 'UPSTREAM_TIMEOUT' });
 
-    expect(getMany.mock.calls).toEqual([[[REF]], [[OTHER_REF]]]);
+    expect(getMany.mock.calls).toEqual([[[REF, OTHER_REF]]]);
     expect(save).toHaveBeenCalledWith(OTHER_REF, expect.anything(), expect.any(Number));
   });
 
@@ -126,8 +138,9 @@ describe('PollHealth', () => {
     health.prefetch([OTHER_REF]);
     await health.record(OTHER_REF, { kind: 'failed', code: 'UPSTREAM_TIMEOUT' });
 
+    // The constructor's task and this one went out together.
     expect(warn).toHaveBeenLastCalledWith('Task health not read; these tasks are not assessed', {
-      tasks: 1,
+      tasks: 2,
       error: 'Boom',
     });
   });
