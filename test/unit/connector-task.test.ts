@@ -420,6 +420,43 @@ describe('normalizeConnectorTask with bodies outside the contract', () => {
 
     expect(error.message).not.toContain(CANARY);
   });
+
+  it('reports a body whose getter throws as unreadable', () => {
+    const body = {
+      ...MINIMAL_BODY,
+      get task_name(): string {
+        throw new Error(CANARY);
+      },
+    };
+
+    const error = contractErrorFrom(body);
+
+    expect(error.message).toContain('the ShowConnectorTask body could not be read');
+  });
+
+  it('reports a proxy that throws on every read as unreadable', () => {
+    const body = new Proxy(MINIMAL_BODY, {
+      get() {
+        throw new Error(CANARY);
+      },
+    });
+
+    const error = contractErrorFrom(body);
+
+    expect(error.message).toContain('the ShowConnectorTask body could not be read');
+  });
+
+  it('reports a proxy whose every read succeeds but which throws when asked for a key as unreadable', () => {
+    const body = new Proxy(MINIMAL_BODY, {
+      has() {
+        throw new Error(CANARY);
+      },
+    });
+
+    const error = contractErrorFrom(body);
+
+    expect(error.message).toContain('the ShowConnectorTask body could not be read');
+  });
 });
 
 describe('normalizeConnectorTask and what can be stored and published', () => {
