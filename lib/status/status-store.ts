@@ -1,10 +1,9 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoDbClient } from '../aws/dynamodb-client';
 import { isConditionalCheckFailed } from '../aws/dynamodb-error';
-import * as z from 'zod/mini';
 import type { ConnectorTask } from '../connector-task';
 import { DependencyUnavailableError } from '../errors';
-import { taskKey, type TaskRef } from '../task-ref';
+import { instanceKey, taskKey, type TaskRef } from '../task-ref';
 import { batchGetItems } from './batch-get-items';
 import { callDynamoDb } from './dynamodb-call';
 
@@ -67,13 +66,8 @@ const DECISION_ATTRIBUTES = {
   ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
 };
 
-const storedStatusItemSchema = z.object({
-  status: z.object({ S: z.string().check(z.minLength(1)) }),
-  version: z.object({ N: z.string().check(z.regex(/^[1-9]\d{0,14}$/)) }),
-  taskName: z.optional(z.union([z.object({ S: z.string() }), z.object({ NULL: z.literal(true) })])),
-  observedAt: z.object({ S: z.string() }),
-  lookedAt: z.optional(z.object({ N: z.string().check(z.regex(/^\d{1,15}$/)) })),
-});
+const VERSION = /^[1-9]\d{0,14}$/;
+const LOOKED_AT = /^\d{1,15}$/;
 
 export function partitionKey(ref: TaskRef): string {
   return `${TASK_KEY_PREFIX}${taskKey(ref)}`;
@@ -186,7 +180,7 @@ export function toItem(ref: TaskRef, change: StatusChange): Record<string, Attri
     projectId: { S: ref.projectId },
     instanceId: { S: ref.instanceId },
     taskId: { S: ref.taskId },
-    instanceKey: { S: `${ref.projectId}/${ref.instanceId}` },
+    instanceKey: { S: instanceKey(ref) },
     status: { S: change.status },
     version: { N: String(change.version) },
     taskName: nullableString(change.taskName),
@@ -200,16 +194,44 @@ export function toItem(ref: TaskRef, change: StatusChange): Record<string, Attri
 function readOrError(
   item: Record<string, AttributeValue>,
 ): StoredStatus | DependencyUnavailableError {
-  const parsed = storedStatusItemSchema.safeParse(item);
-  if (!parsed.success) return new DependencyUnavailableError('Amazon DynamoDB (unreadable item)');
-  const { status, version, taskName, observedAt, lookedAt } = parsed.data;
+  // Written out rather than a schema: it runs once per task per poll, and a broken item is one
+  // error whatever is wrong with it (an item this service did not write, or edited by hand).
+  const status = stringOf(item.status);
+  const version = stringOf(item.version, 'N');
+  const observedAt = stringOf(item.observedAt);
+  const lookedAt = item.lookedAt === undefined ? undefined : stringOf(item.lookedAt, 'N');
+  const taskName = item.taskName === undefined ? null : nameOf(item.taskName);
+  if (
+    !status ||
+    version === undefined ||
+    !VERSION.test(version) ||
+    observedAt === undefined ||
+    taskName === undefined ||
+    (item.lookedAt !== undefined && (lookedAt === undefined || !LOOKED_AT.test(lookedAt)))
+  ) {
+    return new DependencyUnavailableError('Amazon DynamoDB (unreadable item)');
+  }
   return {
-    status: status.S,
-    version: Number(version.N),
-    taskName: taskName && 'S' in taskName ? taskName.S : null,
-    observedAt: observedAt.S,
-    ...(lookedAt ? { lookedAt: Number(lookedAt.N) } : {}),
+    status,
+    version: Number(version),
+    taskName,
+    observedAt,
+    ...(lookedAt === undefined ? {} : { lookedAt: Number(lookedAt) }),
   };
+}
+
+/** The string of an `{ S }` (or `{ N }`) attribute value; undefined for anything else. */
+function stringOf(value: unknown, type: 'S' | 'N' = 'S'): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const text = (value as Record<string, unknown>)[type];
+  return typeof text === 'string' ? text : undefined;
+}
+
+/** A task name is a string or NULL; undefined when it is neither. */
+function nameOf(value: unknown): string | null | undefined {
+  const name = stringOf(value);
+  if (name !== undefined) return name;
+  return (value as { NULL?: unknown } | null)?.NULL === true ? null : undefined;
 }
 
 function fromItem(item: Record<string, AttributeValue>): StoredStatus {

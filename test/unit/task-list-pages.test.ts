@@ -30,11 +30,14 @@ function setup(options: { total: number; exist?: number; pageSize?: number; body
     clock.advance(PAGE_LATENCY_MS);
     const size = Math.min(page.limit, options.pageSize ?? page.limit);
     const count = Math.max(0, Math.min(size, (options.exist ?? options.total) - page.offset));
-    const body = options.body ?? {
-      tasks: entities(count, page.offset),
-      total_number: options.total,
-      max_tasks: 18,
-    };
+    const body =
+      'body' in options
+        ? options.body
+        : {
+            tasks: entities(count, page.offset),
+            total_number: options.total,
+            max_tasks: 18,
+          };
     return Promise.resolve({ body, requestId: REQUEST_ID, attempts: 1, sentAt });
   };
   return {
@@ -137,6 +140,12 @@ describe('taskListPages', () => {
     ['without a total', { tasks: [] }],
     ['with a negative total', { tasks: [], total_number: -1 }],
     ['with tasks that are not a list', { tasks: {}, total_number: 0 }],
+    ['that is null', null],
+    ['that is a list', [{ tasks: [], total_number: 0 }]],
+    ['with a fractional total', { tasks: [], total_number: 1.5 }],
+    ['with a total past the safe integers', { tasks: [], total_number: 2 ** 53 }],
+    ['with a total in a string', { tasks: [], total_number: '3' }],
+    ['with a null total', { tasks: [], total_number: null }],
   ])('refuses a page %s as a contract violation, with its request id', async (_name, body) => {
     const { pages } = setup({ total: 3, body });
 
