@@ -101,8 +101,9 @@ export class PollHealth {
 
   async record(ref: TaskRef, outcome: PollOutcome): Promise<void> {
     const { store, policy, clock, logger, metrics } = this.#deps;
-    this.prefetch([ref]);
-    const previous = await this.#known.get(healthKey(ref));
+    const key = healthKey(ref);
+    if (!this.#known.has(key)) this.prefetch([ref]);
+    const previous = await this.#known.get(key);
     if (previous === undefined || previous instanceof Error) {
       metrics.addMetric(METRIC.HealthNotAssessed, MetricUnit.Count, 1);
       return;
