@@ -635,6 +635,28 @@ function expectedCalls(figure: PollFigure, query: string): (readonly [string, st
   ];
 }
 
+/**
+ * Why a poll's CPU per task misses its target, from this run's own counts: how much of it the
+ * HTTP requests alone explain, at what a bare signed GET costs here (figure 2, 32 in flight).
+ */
+function pollCpuMiss(
+  figure: PollFigure,
+  target: number,
+  request: { cpuMs: number; inFlight: number },
+): string {
+  const run = figure.runs[Math.floor(figure.runs.length / 2)] ?? figure.runs[0];
+  const aws = run ? Object.values(run.awsCalls).reduce((sum, n) => sum + n, 0) : 0;
+  const upstream = run
+    ? run.upstream.listTasks +
+      run.upstream.getTask +
+      run.upstream.listInstances +
+      run.upstream.other
+    : 0;
+  const requestsPerTask = (aws + upstream) / figure.tasks;
+  const requestShare = requestsPerTask * request.cpuMs;
+  return `**CPU missed** (${ms(figure.cpuMsPerTask, 3)} per task against ${target} ms: ${ratio(figure.cpuMsPerTask / target)}). The poll made ${count(upstream)} upstream and ${count(aws)} AWS requests, ${requestsPerTask.toFixed(3)} per task; at the CPU a bare signed GET takes here (${ms(request.cpuMs, 3)} at ${request.inFlight} in flight, figure 2) they explain about ${ms(requestShare, 3)} per task. The rest, about ${ms(Math.max(0, figure.cpuMsPerTask - requestShare), 3)} per task, is the per-task work in JavaScript (parsing the pages, normalizing each entity, the consistent status read and the decision, the health assessment) and the garbage it leaves, plus the invocation's fixed costs (the watch list, the first calls of the AWS clients) spread over the tasks.`;
+}
+
 function pollSection(results: BenchResults): string[] {
   const { poll, machine } = results;
   const a = poll.instance;
@@ -707,6 +729,13 @@ function pollSection(results: BenchResults): string[] {
       '',
     );
   }
+  const request = {
+    cpuMs: results.warm.concurrent.bare.cpuMsPerRequest,
+    inFlight: results.warm.concurrency,
+  };
+  if (a.cpuMsPerTask > a.targets.cpuMsPerTask) {
+    lines.push(pollCpuMiss(a, a.targets.cpuMsPerTask, request), '');
+  }
   lines.push(
     `### 3b. Task watches: ${count(b.tasks)} tasks watched one by one`,
     '',
@@ -744,6 +773,9 @@ function pollSection(results: BenchResults): string[] {
     callsTable(b, expectedCalls(b, '0 (no whole-instance watch)')),
     '',
   );
+  if (b.cpuMsPerTask > b.targets.cpuMsPerTask) {
+    lines.push(pollCpuMiss(b, b.targets.cpuMsPerTask, request), '');
+  }
   return lines;
 }
 
