@@ -1,6 +1,7 @@
 /**
  * StrykerJS (`npm run test:mutation`) runs these unit tests against every mutant of the delivery
- * path (the lean DynamoDB client included), list-page polls, the task health assessment and the signature guard (stryker.config.json `mutate`): the ones that exercise it, and no emulator. A mutant of
+ * path (the lean DynamoDB client included), list-page polls, the upstream task reader, the task health
+ * assessment and tracker, and the signature guard (stryker.config.json `mutate`): the ones that exercise it, and no emulator. A mutant of
  * module-level code (a schema, a constant) makes Stryker run all of them, so the slow signer and
  * normalizer property suites stay out.
  */
@@ -24,6 +25,9 @@ module.exports = {
     'task-health',
     'task-observer-listed',
     'observe-instance',
+    'observe-named-tasks',
+    'upstream-task-reader',
+    'stored-status-item.property',
     'fan-out',
     'dynamodb-client',
     'dynamodb-error',
