@@ -644,7 +644,8 @@ function pollCpuMiss(
   target: number,
   request: { cpuMs: number; inFlight: number },
 ): string {
-  const run = figure.runs[Math.floor(figure.runs.length / 2)] ?? figure.runs[0];
+  const index = Math.floor(figure.runs.length / 2);
+  const run = figure.runs[index];
   const aws = run ? Object.values(run.awsCalls).reduce((sum, n) => sum + n, 0) : 0;
   const upstream = run
     ? run.upstream.listTasks +
@@ -654,7 +655,7 @@ function pollCpuMiss(
     : 0;
   const requestsPerTask = (aws + upstream) / figure.tasks;
   const requestShare = requestsPerTask * request.cpuMs;
-  return `**CPU missed** (${ms(figure.cpuMsPerTask, 3)} per task against ${target} ms: ${ratio(figure.cpuMsPerTask / target)}). The poll made ${count(upstream)} upstream and ${count(aws)} AWS requests, ${requestsPerTask.toFixed(3)} per task; at the CPU a bare signed GET takes here (${ms(request.cpuMs, 3)} at ${request.inFlight} in flight, figure 2) they explain about ${ms(requestShare, 3)} per task. The rest, about ${ms(Math.max(0, figure.cpuMsPerTask - requestShare), 3)} per task, is the per-task work in JavaScript (parsing the pages, normalizing each entity, the consistent status read and the decision, the health assessment) and the garbage it leaves, plus the invocation's fixed costs (the watch list, the first calls of the AWS clients) spread over the tasks.`;
+  return `**CPU missed** (${ms(figure.cpuMsPerTask, 3)} per task against ${target} ms: ${ratio(figure.cpuMsPerTask / target)}). Run ${index + 1} made ${count(upstream)} upstream and ${count(aws)} AWS requests, ${requestsPerTask.toFixed(3)} per task; at the CPU a bare signed GET takes here (${ms(request.cpuMs, 3)} at ${request.inFlight} in flight, figure 2) they explain about ${ms(requestShare, 3)} per task. The rest, about ${ms(Math.max(0, figure.cpuMsPerTask - requestShare), 3)} per task, is the per-task work in JavaScript (parsing the pages, normalizing each entity, the consistent status read and the decision, the health assessment) and the garbage it leaves, plus the invocation's fixed costs (the watch list, the first calls of the AWS clients) spread over the tasks.`;
 }
 
 function pollSection(results: BenchResults): string[] {

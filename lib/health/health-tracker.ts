@@ -41,7 +41,8 @@ interface PendingRead {
 
 /**
  * One poll's view of its tasks' health, kept across polls: read once per poll (in batches, while
- * the poll's first calls are under way, or as list pages name the tasks), each outcome assessed, only what changed written.
+ * the poll's first calls are under way, or as list pages name the tasks), each outcome assessed,
+ * only what changed written.
  * Health is a by-product of polling: a failure to read or write it is logged and counted, and
  * never fails the task's observation.
  */
@@ -74,6 +75,19 @@ export class PollHealth {
     if (this.#pending.length >= MAX_BATCH) this.#flush();
     else if (this.#pending.length > 0)
       this.#timer ??= setTimeout(() => this.#flush(), READ_LINGER_MS);
+  }
+
+  /**
+   * Ends the poll's reads: a partial batch still lingering (tasks that failed before they could be
+   * assessed) is dropped rather than sent after the invocation returned, when Lambda may freeze
+   * it halfway and thaw it in the next one.
+   */
+  close(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const dropped = this.#pending;
+    this.#pending = [];
+    for (const pending of dropped) pending.resolve(undefined);
   }
 
   #flush(): void {

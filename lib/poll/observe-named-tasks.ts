@@ -1,4 +1,9 @@
-import { UpstreamContractError, UpstreamThrottledError } from '../errors';
+import {
+  TaskNotFoundError,
+  UpstreamContractError,
+  UpstreamError,
+  UpstreamThrottledError,
+} from '../errors';
 import { LIST_PAGE_LIMIT, type TaskListPage } from '../huawei/task-list-pages';
 import { mapSettled } from '../concurrency';
 import { listedTask, type ListedTask } from '../task-observer';
@@ -37,7 +42,9 @@ export function groupNamedTasks(tasks: readonly TaskRef[]): {
   }
   const groups: NamedTasks[] = [];
   const singles: TaskRef[] = [];
-  for (const { instance, taskIds } of byInstance.values()) {
+  for (const { instance, taskIds: named } of byInstance.values()) {
+    // A task named twice (a hand-made message) is still one task: one observation, one count.
+    const taskIds = [...new Set(named)];
     if (taskIds.length >= MIN_NAMED_TASKS_TO_LIST) groups.push({ ...instance, taskIds });
     else for (const taskId of taskIds) singles.push({ ...instance, taskId });
   }
@@ -88,9 +95,13 @@ export async function observeNamedTasks(
     if (error instanceof UpstreamThrottledError) {
       if (options.retryThrottled) throw error;
       throttled = error;
+    } else if (!(error instanceof UpstreamError || error instanceof TaskNotFoundError)) {
+      // Not Huawei's answer (our own infrastructure, or a bug): the tasks' own requests may well
+      // succeed, so this would leave no trace but here.
+      await ctx.tally.failed(`${instanceKey(instance)}/*`, error, []);
     }
-    // Otherwise refused or unreadable: what the earlier pages showed stands, and the tasks not
-    // seen get their own requests, which tell each one's story (a 404 included).
+    // What the earlier pages showed stands, and the tasks not seen get their own requests, which
+    // tell each one's story (a 404 included).
   }
   await mapSettled([...listed.values()], LIST_PAGE_LIMIT, (task) => observeListed(task, ctx));
   const unanswered = named.taskIds

@@ -150,7 +150,7 @@ export async function pollTasks(
       }
       if (item.kind === 'task') await tally.failed(taskKey(item.ref), error, [item.ref]);
       // A listing Huawei refused was already recorded by observeInstance, with its tasks' health;
-      // observeNamedTasks hands its tasks back instead.
+      // observeNamedTasks throws nothing but a throttled listing it may still retry.
       else
         await tally.failed(
           instanceLabel(item.kind === 'named' ? item.named : item.watch),
@@ -174,6 +174,7 @@ export async function pollTasks(
   };
   const workers = Math.max(1, Math.min(options.concurrency, queue.length + plan.tasks.length));
   await Promise.all(Array.from({ length: workers }, worker));
+  health?.close();
   return tally.result();
 }
 

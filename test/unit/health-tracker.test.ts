@@ -129,6 +129,18 @@ describe('PollHealth', () => {
     expect(save).toHaveBeenCalledWith(OTHER_REF, expect.anything(), expect.any(Number));
   });
 
+  it('sends no read still lingering once the poll has closed it', async () => {
+    const getMany = jest.fn((refs: readonly (typeof REF)[]) =>
+      Promise.resolve(new Map(refs.map((ref) => [healthKey(ref), HEALTHY] as const))),
+    );
+    const { health } = setup({ getMany, save: () => Promise.resolve(true) });
+
+    health.close();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+
+    expect(getMany).not.toHaveBeenCalled();
+  });
+
   it('names how many tasks went unassessed when a batch of health cannot be read', async () => {
     const { health, warn } = setup({
       getMany: () => Promise.reject(Object.assign(new Error('down'), { name: 'Boom' })),

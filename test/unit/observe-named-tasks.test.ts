@@ -1,4 +1,9 @@
-import { UpstreamThrottledError, UpstreamUnavailableError } from '../../lib/errors';
+import {
+  DependencyUnavailableError,
+  TaskNotFoundError,
+  UpstreamThrottledError,
+  UpstreamUnavailableError,
+} from '../../lib/errors';
 import type { TaskListPage } from '../../lib/huawei/task-list-pages';
 import type { PollOutcomes } from '../../lib/poll/observe-instance';
 import {
@@ -102,6 +107,14 @@ describe('groupNamedTasks', () => {
 
     expect(groups).toStrictEqual([{ ...INSTANCE, taskIds: [a, b] }]);
     expect(singles).toStrictEqual([{ ...other, taskId: c }]);
+  });
+
+  it('counts a task named twice once', () => {
+    const [a, b] = ids(2);
+
+    const { groups } = groupNamedTasks([ref(a!), ref(b!), ref(a!)]);
+
+    expect(groups).toStrictEqual([{ ...INSTANCE, taskIds: [a, b] }]);
   });
 
   it('keeps instances of different projects apart', () => {
@@ -217,8 +230,38 @@ describe('observeNamedTasks', () => {
 
     const own = await result.outcome;
 
+    expect(result.recorded.map((r) => r.taskId)).toStrictEqual([a, b]);
     expect(own).toStrictEqual([]);
     expect(result.failed).toStrictEqual([]);
+  });
+
+  it('hands back every named task of an instance Huawei says is gone, for their own 404s', async () => {
+    const named = ids(2);
+    const result = run({ named, listingError: new TaskNotFoundError('instance') });
+
+    const own = await result.outcome;
+
+    expect(own).toStrictEqual(named.map(ref));
+    expect(result.failed).toStrictEqual([]);
+  });
+
+  it("reports a listing failure that is not Huawei's answer once, and hands the tasks back", async () => {
+    const named = ids(2);
+    const result = run({
+      named,
+      listingError: new DependencyUnavailableError('AWS Secrets Manager'),
+    });
+
+    const own = await result.outcome;
+
+    expect(own).toStrictEqual(named.map(ref));
+    expect(result.failed).toStrictEqual([
+      {
+        what: `${REF.projectId}/${REF.instanceId}/*`,
+        code: 'DEPENDENCY_UNAVAILABLE',
+        affected: [],
+      },
+    ]);
   });
 
   it('hands back the named tasks a refused listing did not show, keeping what its pages showed', async () => {

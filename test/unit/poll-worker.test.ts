@@ -163,6 +163,23 @@ describe('pollTasks with several tasks of one instance watched by name', () => {
   });
 });
 
+describe('pollTasks with task health', () => {
+  it('leaves no health read behind when every task failed before it could be assessed', async () => {
+    const [task] = refs(1);
+    const { container } = setup(new Map([[task!.taskId, new DependencyUnavailableError('x')]]));
+    const getMany = jest.fn(() => Promise.resolve(new Map()));
+
+    await pollTasks(
+      { tasks: [task!], instances: [] },
+      { ...container, healthStore: { getMany, save: () => Promise.resolve(true) } },
+      { ...call, health: { stuckAfterMs: new Map(), unobservableAfter: 3 } },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 20));
+
+    expect(getMany).not.toHaveBeenCalled();
+  });
+});
+
 describe('poll worker', () => {
   it('reports a record whose infrastructure failure follows more than the sampled failures', async () => {
     const [upstream, infrastructure] = [refs(REPORTED_FAILURES + 1), refs(4, 100)];
