@@ -13,13 +13,10 @@ export const MAX_LIST_PAGES = 200;
  * by hand: a schema would copy every page's array of fifty entities only to say it is an array.
  */
 function readEnvelope(body: unknown): { tasks: unknown[]; totalNumber: number } | undefined {
-  if (typeof body !== 'object' || body === null) return undefined;
-  const { tasks, total_number: totalNumber } = body as Record<string, unknown>;
-  if (!Array.isArray(tasks)) return undefined;
-  if (typeof totalNumber !== 'number' || !Number.isSafeInteger(totalNumber) || totalNumber < 0) {
-    return undefined;
-  }
-  return { tasks: tasks as unknown[], totalNumber };
+  const { tasks, total_number: totalNumber } = (body ?? {}) as Record<string, unknown>;
+  if (!Array.isArray(tasks) || !Number.isSafeInteger(totalNumber)) return undefined;
+  const total = totalNumber as number;
+  return total < 0 ? undefined : { tasks: tasks as unknown[], totalNumber: total };
 }
 
 /** One answer of ListConnectorTasks, and when it was asked and answered. */

@@ -203,11 +203,10 @@ function readOrError(
   const taskName = item.taskName === undefined ? null : nameOf(item.taskName);
   if (
     !status ||
-    version === undefined ||
-    !VERSION.test(version) ||
+    !VERSION.test(version ?? '') ||
     observedAt === undefined ||
     taskName === undefined ||
-    (item.lookedAt !== undefined && (lookedAt === undefined || !LOOKED_AT.test(lookedAt)))
+    (item.lookedAt !== undefined && !LOOKED_AT.test(lookedAt ?? ''))
   ) {
     return new DependencyUnavailableError('Amazon DynamoDB (unreadable item)');
   }

@@ -104,7 +104,7 @@ describe('PollHealth', () => {
     expect(getMany.mock.calls).toEqual([[[REF, OTHER_REF]]]);
   });
 
-  it('sends a full batch of 100 at once, without waiting for more', () => {
+  it('sends a full batch of 100 at once, then starts the next', async () => {
     const getMany = jest.fn((refs: readonly (typeof REF)[]) =>
       Promise.resolve(new Map(refs.map((ref) => [healthKey(ref), HEALTHY] as const))),
     );
@@ -112,8 +112,10 @@ describe('PollHealth', () => {
     const page = Array.from({ length: 99 }, (_, i) => ({ ...OTHER_REF, taskId: `task-${i}` }));
 
     health.prefetch(page);
+    health.prefetch([OTHER_REF]);
+    await health.record(OTHER_REF, { kind: 'failed', code: 'UPSTREAM_TIMEOUT' });
 
-    expect(getMany.mock.calls).toEqual([[[REF, ...page]]]);
+    expect(getMany.mock.calls).toStrictEqual([[[REF, ...page]], [[OTHER_REF]]]);
   });
 
   it('reads the health of a task nobody announced when its outcome comes in', async () => {
@@ -139,6 +141,91 @@ describe('PollHealth', () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
 
     expect(getMany).not.toHaveBeenCalled();
+  });
+
+  it('skips a task its health read did not answer for, and counts it', async () => {
+    const save = jest.fn(() => Promise.resolve(true));
+    const { health, counted } = setup({
+      getMany: () => Promise.resolve(new Map<string, TaskHealth | Error>()),
+      save,
+    });
+
+    await health.record(REF, { kind: 'failed', code: 'UPSTREAM_TIMEOUT' });
+
+    expect(save).not.toHaveBeenCalled();
+    expect(counted('HealthNotAssessed')).toBe(1);
+  });
+
+  it('counts a task as unobservable while its episode stands', async () => {
+    const { health } = setup({ getMany: () => known(HEALTHY), save: () => Promise.resolve(true) });
+    // POLICY: one failed poll makes a task unobservable.
+
+    await health.record(REF, { kind: 'failed', code: 'UPSTREAM_TIMEOUT' });
+
+    expect(health.counts).toStrictEqual({ stuck: 0, unobservable: 1 });
+  });
+
+  it('does not count a healthy task that stays healthy as unobservable', async () => {
+    const { health } = setup({ getMany: () => known(HEALTHY), save: () => Promise.resolve(true) });
+
+    await health.record(REF, { kind: 'observed', status: 'RUNNING', statusSince: null });
+
+    expect(health.counts).toStrictEqual({ stuck: 0, unobservable: 0 });
+  });
+
+  it('writes nothing when the outcome changes nothing', async () => {
+    const save = jest.fn(() => Promise.resolve(true));
+    const { health } = setup({ getMany: () => known(HEALTHY), save });
+
+    await health.record(REF, { kind: 'observed', status: 'RUNNING', statusSince: null });
+
+    expect(save).not.toHaveBeenCalled();
+  });
+
+  it('counts no fact of a write that lost the race', async () => {
+    const { health, counted } = setup({
+      getMany: () => known(HEALTHY),
+      save: () => Promise.resolve(false),
+    });
+
+    await health.record(REF, { kind: 'failed', code: 'UPSTREAM_TIMEOUT' });
+
+    expect(counted('HealthEventsUNOBSERVABLE')).toBe(0);
+  });
+
+  it('reads nothing when no task was announced', async () => {
+    const getMany = jest.fn(() => Promise.resolve(new Map<string, TaskHealth | Error>()));
+    const metrics = createMetrics();
+    const logger = createLogger();
+
+    new PollHealth(
+      {
+        store: { getMany, save: () => Promise.resolve(true) },
+        policy: POLICY,
+        clock: new FakeClock(),
+        logger,
+        metrics,
+      },
+      [],
+    );
+    await new Promise((resolve) => setTimeout(resolve, 20));
+
+    expect(getMany).not.toHaveBeenCalled();
+  });
+
+  it('names a failure without a name as Error in the warning', async () => {
+    const { health, warn } = setup({
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- what a broken dependency might do
+      getMany: () => Promise.reject(null),
+      save: () => Promise.resolve(true),
+    });
+
+    await health.record(REF, { kind: 'failed', code: 'UPSTREAM_TIMEOUT' });
+
+    expect(warn).toHaveBeenLastCalledWith('Task health not read; these tasks are not assessed', {
+      tasks: 1,
+      error: 'Error',
+    });
   });
 
   it('names how many tasks went unassessed when a batch of health cannot be read', async () => {
