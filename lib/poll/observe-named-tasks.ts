@@ -1,9 +1,4 @@
-import {
-  TaskNotFoundError,
-  UpstreamContractError,
-  UpstreamError,
-  UpstreamThrottledError,
-} from '../errors';
+import { ServiceError, UpstreamContractError, UpstreamThrottledError } from '../errors';
 import { LIST_PAGE_LIMIT, type TaskListPage } from '../huawei/task-list-pages';
 import { mapSettled } from '../concurrency';
 import { listedTask, type ListedTask } from '../task-observer';
@@ -70,15 +65,17 @@ export async function observeNamedTasks(
   options: { retryThrottled: boolean },
 ): Promise<TaskRef[]> {
   const instance = { projectId: named.projectId, instanceId: named.instanceId };
-  const wanted = new Set(named.taskIds);
+  // Of unknown, so an entity's id of any kind can be looked up without a check of its own.
+  const wanted: ReadonlySet<unknown> = new Set(named.taskIds);
   const listed = new Map<string, ListedTask>();
   const unusable = new Set<string>();
   let throttled: UpstreamThrottledError | undefined;
   try {
     for await (const page of ctx.observer.listPages(instance, ctx.call)) {
-      for (let index = 0; index < page.entities.length; index++) {
-        const taskId = entityId(page.entities[index]);
-        if (taskId === undefined || !wanted.has(taskId)) continue;
+      for (const [index, entity] of page.entities.entries()) {
+        const id = (entity as { id?: unknown } | null | undefined)?.id;
+        if (!wanted.has(id)) continue;
+        const taskId = id as string;
         const task = namedEntity(instance, page, index);
         if (task) {
           listed.set(taskId, task);
@@ -89,15 +86,16 @@ export async function observeNamedTasks(
         }
       }
       const unanswered = wanted.size - listed.size - unusable.size;
-      if (unanswered === 0 || pagesAfter(page) >= unanswered) break;
+      if (pagesAfter(page) >= unanswered) break;
     }
   } catch (error) {
     if (error instanceof UpstreamThrottledError) {
       if (options.retryThrottled) throw error;
       throttled = error;
-    } else if (!(error instanceof UpstreamError || error instanceof TaskNotFoundError)) {
-      // Not Huawei's answer (our own infrastructure, or a bug): the tasks' own requests may well
-      // succeed, so this would leave no trace but here.
+    } else if (!(error instanceof ServiceError)) {
+      // A bug rather than an answer or an outage: the tasks' own requests may well succeed, so
+      // this would leave no trace but here. (An outage of ours fails those requests too, and
+      // each reports it.)
       await ctx.tally.failed(`${instanceKey(instance)}/*`, error, []);
     }
     // What the earlier pages showed stands, and the tasks not seen get their own requests, which
@@ -116,13 +114,6 @@ export async function observeNamedTasks(
 function pagesAfter(page: TaskListPage): number {
   const remaining = page.totalNumber - (page.offset + page.entities.length);
   return page.more ? Math.ceil(remaining / LIST_PAGE_LIMIT) : 0;
-}
-
-/** The id an entity names, read without validating the rest of it. */
-function entityId(entity: unknown): string | undefined {
-  if (typeof entity !== 'object' || entity === null) return undefined;
-  const id = (entity as { id?: unknown }).id;
-  return typeof id === 'string' ? id : undefined;
 }
 
 function namedEntity(

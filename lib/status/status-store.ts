@@ -199,7 +199,7 @@ function readOrError(
   const status = stringOf(item.status);
   const version = stringOf(item.version, 'N');
   const observedAt = stringOf(item.observedAt);
-  const lookedAt = item.lookedAt === undefined ? undefined : stringOf(item.lookedAt, 'N');
+  const lookedAt = stringOf(item.lookedAt, 'N');
   const taskName = item.taskName === undefined ? null : nameOf(item.taskName);
   if (
     !status ||

@@ -221,6 +221,42 @@ describe('observeNamedTasks', () => {
     expect(result.failed).toStrictEqual([]);
   });
 
+  it('hands back a task a later page shows unusable, though an earlier page showed it whole', async () => {
+    const [task, other, third] = ids(3);
+    const broken: Record<string, unknown> = exampleTask({ id: task });
+    delete broken.status;
+    const result = run({
+      named: [task!, other!, third!],
+      pages: [
+        page([exampleTask({ id: task })], 0, 4),
+        page([broken, ...entities([other!, third!])], 1, 4),
+      ],
+    });
+
+    const own = await result.outcome;
+
+    expect(result.recorded.map((r) => r.taskId)).toStrictEqual([other, third]);
+    expect(own).toStrictEqual([ref(task!)]);
+  });
+
+  it('counts a named task with an unusable entity as answered for, to stop paging', async () => {
+    const all = ids(100);
+    const broken: Record<string, unknown> = exampleTask({ id: all[0] });
+    delete broken.status;
+    const result = run({
+      named: [all[0]!, all[1]!],
+      pages: [
+        page([broken, ...entities(all.slice(1, 50))], 0, 100),
+        page(entities(all.slice(50)), 50, 100),
+      ],
+    });
+
+    const own = await result.outcome;
+
+    expect(result.pagesAsked()).toBe(1);
+    expect(own).toStrictEqual([ref(all[0]!)]);
+  });
+
   it('ignores entities of tasks nobody named, however broken', async () => {
     const [a, b] = ids(2);
     const result = run({
@@ -245,7 +281,7 @@ describe('observeNamedTasks', () => {
     expect(result.failed).toStrictEqual([]);
   });
 
-  it("reports a listing failure that is not Huawei's answer once, and hands the tasks back", async () => {
+  it("leaves an outage of our own to the tasks' own requests, which report it", async () => {
     const named = ids(2);
     const result = run({
       named,
@@ -255,12 +291,18 @@ describe('observeNamedTasks', () => {
     const own = await result.outcome;
 
     expect(own).toStrictEqual(named.map(ref));
+    expect(result.failed).toStrictEqual([]);
+  });
+
+  it('reports a listing that failed on a bug once, and hands the tasks back', async () => {
+    const named = ids(2);
+    const result = run({ named, listingError: new TypeError('boom') });
+
+    const own = await result.outcome;
+
+    expect(own).toStrictEqual(named.map(ref));
     expect(result.failed).toStrictEqual([
-      {
-        what: `${REF.projectId}/${REF.instanceId}/*`,
-        code: 'DEPENDENCY_UNAVAILABLE',
-        affected: [],
-      },
+      { what: `${REF.projectId}/${REF.instanceId}/*`, code: 'none', affected: [] },
     ]);
   });
 
