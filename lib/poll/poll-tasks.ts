@@ -122,7 +122,7 @@ export async function pollTasks(
       }
     },
   };
-  // Instances first: each may hold its worker for several pages.
+  // Listings first (instances, then named groups): each may hold its worker for several pages.
   const { groups, singles } = groupNamedTasks(plan.tasks);
   const queue: WorkItem[] = [
     ...plan.instances.map((watch) => ({ kind: 'instance' as const, watch, requeues: 0 })),
