@@ -304,6 +304,31 @@ function coldRow(variant: ColdVariant, v: ColdVariantSummary, cold: ColdStartRes
   ];
 }
 
+/**
+ * What the design's floor (the bare GET, then the bare GetItem the observer must send after the
+ * answer) says of the warm targets: those it misses itself, no handler of this design can meet.
+ */
+function floorParagraph(warm: WarmOverheadResult): string[] {
+  const c = warm.concurrent;
+  const s = warm.sequential;
+  const t = warm.targets;
+  const beyondReach = [
+    s.floorCpuRatio > t.cpuPerRequestRatio &&
+      `CPU per request ≤ ${t.cpuPerRequestRatio}× (the floor: ${ratio(s.floorCpuRatio)})`,
+    Math.min(s.floorP50OverheadMs, c.floorP50OverheadMs) > t.p50OverheadMs &&
+      `p50 overhead ≤ ${t.p50OverheadMs} ms (the floor: ${ms(s.floorP50OverheadMs, 2)} one at a time, ${ms(c.floorP50OverheadMs, 2)} at ${warm.concurrency} in flight)`,
+    c.floorThroughputRatio < t.throughputRatio &&
+      `throughput ≥ ${t.throughputRatio}× (the floor: ${ratio(c.floorThroughputRatio)})`,
+  ].filter((text): text is string => typeof text === 'string');
+  return [
+    `**The design's floor.** One at a time the floor costs ${ms(s.floor.cpuMsPerRequest, 3)} of CPU per request, ${ratio(s.floorCpuRatio)} the bare GET's, with a p50 overhead of ${ms(s.floorP50OverheadMs, 2)} (the stand-in answers its GetItem after ${warm.dynamoDbLatencyMs} ms); at ${warm.concurrency} in flight its throughput is ${ratio(c.floorThroughputRatio)} the bare requests'. ${
+      beyondReach.length > 0
+        ? `So these targets are beyond any handler that reads the stored status after the answer, however lean: ${beyondReach.join('; ')}. Meeting them would take that read off the critical path, which the delivery guarantee rests on.`
+        : 'The floor itself meets every warm target: what misses is the handler’s own work.'
+    } The handler costs ${ratio(s.handlerOverFloorCpuRatio)} its floor's CPU (${ms(s.handler.cpuMsPerRequest - s.floor.cpuMsPerRequest, 3)} more per request): that is what its own code adds over the two requests (middy, the Powertools log line and metrics, normalization, the response), and what an optimisation of this code could remove.`,
+  ];
+}
+
 export function renderMarkdown(results: BenchResults): string {
   const { machine, cold, warm, poll, sizes } = results;
   const all = checks(results);
@@ -424,10 +449,10 @@ export function renderMarkdown(results: BenchResults): string {
   push(
     '## 2. Warm overhead',
     '',
-    `One child process (stdout on /dev/null, so log lines cost their formatting and a write, not a terminal) requires the bundled http function and sends the same request through it and, as the floor, as a bare GET signed with lib/huawei/signer.ts and sent with node:http over a keep-alive agent configured like our transport (body parsed as JSON). The simulator answers after ${warm.upstreamLatencyMs} ms, a realistic cross-cloud round trip, so the handler's DynamoDB GetItem (sent in parallel with the upstream call) is hidden behind it as in production. POWERTOOLS_LOG_LEVEL is ${warm.logLevel}, what serverless.yml deploys by default: each request writes its INFO line and its EMF metrics, as it would in production.`,
+    `One child process (stdout on /dev/null, so log lines cost their formatting and a write, not a terminal) requires the bundled http function and sends the same request three ways: through the handler; as the *bare* GET, signed with lib/huawei/signer.ts and sent with node:http over a keep-alive agent configured like our transport (body parsed as JSON), the target's reference; and as the design's *floor*, that bare GET followed by a bare GetItem of the task's stored status (signed with lib/aws/sigv4.ts, sent and parsed the same way), the least any handler of this design does. The simulator answers after ${warm.upstreamLatencyMs} ms, a realistic cross-cloud round trip. The handler's GetItem is sent after that answer, not beside it: the observer reads the stored status after Huawei answered so that its decision rests on every change committed before (lib/task-observer.ts), which puts one DynamoDB round trip on each request's critical path. POWERTOOLS_LOG_LEVEL is ${warm.logLevel}, what serverless.yml deploys by default: each request writes its INFO line and its EMF metrics, as it would in production.`,
     '',
-    `- **${count(warm.requests)} requests each, ${warm.concurrency} in flight**, after a warm-up, in ${warm.repetitions} adjacent handler/bare block pairs (order alternating). Each pair is one repetition; the table gives medians over the pairs of each block's p50, p99, throughput and CPU, and overhead is the median over the pairs of (handler − bare). Distributions are compared, not requests: with ${warm.concurrency} in flight a handler request has no bare twin.`,
-    `- **${count(s.pairs)} pairs one at a time** (handler and bare adjacent, order alternating): the way a Lambda instance serves, one request per instance. Overhead = quantile difference; the median of the per-pair differences is ${ms(s.pairedMedianOverheadMs, 2)}.`,
+    `- **${count(warm.requests)} requests each, ${warm.concurrency} in flight**, after a warm-up, in ${warm.repetitions} adjacent handler/bare/floor block rounds (order rotating). Each round is one repetition; the table gives medians over the rounds of each block's p50, p99, throughput and CPU, and overhead is the median over the rounds of (handler − bare). Distributions are compared, not requests: with ${warm.concurrency} in flight a handler request has no bare twin.`,
+    `- **${count(s.pairs)} rounds one at a time** (handler, bare and floor adjacent, order rotating): the way a Lambda instance serves, one request per instance. Overhead = quantile difference; the median of the per-round differences (handler − bare) is ${ms(s.pairedMedianOverheadMs, 2)}.`,
     `- DynamoDB for this figure is a stand-in that replays moto's own GetItem answer for the task after ${warm.dynamoDbLatencyMs} ms and refuses anything else (it served ${count(warm.dynamoDbStandInServed)} GetItems; no writes were attempted): moto sustains ${warm.motoGetItemPerSecond.toFixed(0)} GetItem/s at ${warm.concurrency} in flight (measured in this run), far below the ~${((warm.concurrency / warm.upstreamLatencyMs) * 1000).toFixed(0)}/s this test needs, so it would have set the pace. Secrets Manager is moto (the secret is cached after the first request).`,
     `- The per-instance upstream rate ceiling (UPSTREAM_MAX_REQUESTS_PER_SECOND, default 50/s, meant for one request at a time per Lambda instance) is raised to 10000 for this process.`,
     '',
@@ -456,6 +481,20 @@ export function renderMarkdown(results: BenchResults): string {
           ratio(c.handler.cpuMsPerRequest / c.bare.cpuMsPerRequest),
         ],
         [
+          `floor, ${warm.concurrency} in flight`,
+          ms(c.floor.p50Ms, 2),
+          ms(c.floor.p99Ms, 2),
+          `${c.floor.perSecond.toFixed(0)} req/s`,
+          ms(c.floor.cpuMsPerRequest, 3),
+        ],
+        [
+          'floor: overhead / ratio',
+          ms(c.floorP50OverheadMs, 2),
+          '—',
+          ratio(c.floorThroughputRatio),
+          ratio(c.floor.cpuMsPerRequest / c.bare.cpuMsPerRequest),
+        ],
+        [
           'handler, one at a time',
           ms(s.handler.p50Ms, 2),
           ms(s.handler.p99Ms, 2),
@@ -476,6 +515,14 @@ export function renderMarkdown(results: BenchResults): string {
           '—',
           ratio(s.handler.cpuMsPerRequest / s.bare.cpuMsPerRequest),
         ],
+        [
+          'floor, one at a time',
+          ms(s.floor.p50Ms, 2),
+          ms(s.floor.p99Ms, 2),
+          '—',
+          ms(s.floor.cpuMsPerRequest, 3),
+        ],
+        ['floor: overhead / ratio', ms(s.floorP50OverheadMs, 2), '—', '—', ratio(s.floorCpuRatio)],
       ],
     ),
     '',
@@ -497,6 +544,7 @@ export function renderMarkdown(results: BenchResults): string {
     );
   }
 
+  push(...floorParagraph(warm), '');
   push(...pollSection(results));
   push(...bundleSection(sizes));
   push(...node24Section(results));

@@ -61,6 +61,17 @@ export interface WarmInput {
   readonly instanceId: string;
   readonly taskId: string;
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /** The floor's status read: the GetItem the handler sends, to the same DynamoDB stand-in. */
+  readonly dynamoDb: {
+    readonly url: string;
+    readonly region: string;
+    readonly requestBody: string;
+    readonly credentials: {
+      readonly accessKeyId: string;
+      readonly secretAccessKey: string;
+      readonly sessionToken?: string;
+    };
+  };
   readonly concurrency: number;
   readonly requests: number;
   readonly blocks: number;
@@ -68,8 +79,14 @@ export interface WarmInput {
   readonly sequentialPairs: number;
 }
 
+/**
+ * `bare`: the signed upstream GET alone. `floor`: the least the handler's design needs, the same
+ * GET and then (after its answer, as the observer reads) one signed DynamoDB GetItem, nothing else.
+ */
+export type WarmKind = 'handler' | 'bare' | 'floor';
+
 export interface WarmBlock {
-  readonly kind: 'handler' | 'bare';
+  readonly kind: WarmKind;
   readonly wallMs: number;
   /** CPU time (user + system) of the whole child process during the block. */
   readonly cpuMs: number;
@@ -78,13 +95,15 @@ export interface WarmBlock {
 
 export interface WarmResult {
   readonly concurrent: WarmBlock[];
-  /** One request at a time, handler and bare alternating: index i of each is a pair. */
+  /** One request at a time, the three kinds in rotating order: index i of each is a round. */
   readonly sequential: {
     readonly handlerMs: number[];
     readonly bareMs: number[];
-    /** CPU time of the child over all handler (bare) requests. */
+    readonly floorMs: number[];
+    /** CPU time of the child over all handler (bare, floor) requests. */
     readonly handlerCpuMs: number;
     readonly bareCpuMs: number;
+    readonly floorCpuMs: number;
   };
   readonly failures: number;
   readonly firstFailure?: string;

@@ -1,12 +1,15 @@
 /**
  * The warm child: the bundled http handler in-process (extracted from .serverless/http.zip), and
- * beside it the floor: the same upstream request signed with lib/huawei/signer.ts and sent with
- * node:http over a keep-alive agent (the transport our handler uses), its JSON body parsed. Both
- * run in blocks of `concurrency` requests in flight, alternating, then one at a time in pairs.
+ * beside it two references. The bare GET: the same upstream request signed with
+ * lib/huawei/signer.ts and sent with node:http over a keep-alive agent (the transport our handler
+ * uses), its JSON body parsed. The floor: that GET and then, as the observer must, a GetItem of
+ * the stored status signed with lib/aws/sigv4.ts, sent and parsed the same way. All three run in
+ * blocks of `concurrency` requests in flight, in rotating order, then one at a time in rounds.
  */
 import { writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createRequire } from 'node:module';
+import { signSigV4 } from '../../lib/aws/sigv4';
 import { signRequest } from '../../lib/huawei/signer';
 import { lambdaContext } from '../../test/support/lambda';
 import {
@@ -14,6 +17,7 @@ import {
   RESULT_FILE_VARIABLE,
   type WarmBlock,
   type WarmInput,
+  type WarmKind,
   type WarmResult,
 } from './protocol';
 
@@ -65,14 +69,65 @@ function bareRequest(): Promise<void> {
   });
 }
 
+const dynamoDb = new URL(input.dynamoDb.url);
+
+function bareGetItem(): Promise<void> {
+  const body = input.dynamoDb.requestBody;
+  const headers = signSigV4(
+    {
+      method: 'POST',
+      path: '/',
+      headers: {
+        host: dynamoDb.host,
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': 'DynamoDB_20120810.GetItem',
+      },
+      body,
+    },
+    input.dynamoDb.credentials,
+    { region: input.dynamoDb.region, service: 'dynamodb' },
+    new Date(),
+  );
+  headers['content-length'] = String(Buffer.byteLength(body));
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: dynamoDb.hostname, port: dynamoDb.port, path: '/', method: 'POST', headers, agent },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          const output = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { Item?: unknown };
+          if (res.statusCode !== 200 || output.Item === undefined) {
+            reject(new Error(`floor GetItem: HTTP ${res.statusCode}`));
+          } else resolve();
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function floorRequest(): Promise<void> {
+  await bareRequest();
+  await bareGetItem();
+}
+
 async function handlerRequest(): Promise<void> {
   const response = await handler(input.event, lambdaContext(10_000, 'huawei-dms-bench-http'));
   if (response.statusCode !== 200) throw new Error(`handler: HTTP ${response.statusCode}`);
 }
 
-const send = { handler: handlerRequest, bare: bareRequest } as const;
+const send = { handler: handlerRequest, bare: bareRequest, floor: floorRequest } as const;
+const KINDS: readonly WarmKind[] = ['handler', 'bare', 'floor'];
 
-async function timed(kind: WarmBlock['kind']): Promise<number> {
+/** Round `i`'s order: each kind goes first, second and third equally often. */
+function rotated(i: number): WarmKind[] {
+  return KINDS.map((_, k) => KINDS[(i + k) % KINDS.length]!);
+}
+
+async function timed(kind: WarmKind): Promise<number> {
   const started = performance.now();
   try {
     await send[kind]();
@@ -83,7 +138,7 @@ async function timed(kind: WarmBlock['kind']): Promise<number> {
   return performance.now() - started;
 }
 
-async function block(kind: WarmBlock['kind'], requests: number): Promise<WarmBlock> {
+async function block(kind: WarmKind, requests: number): Promise<WarmBlock> {
   const latenciesMs = new Array<number>(requests);
   let next = 0;
   const cpu = process.cpuUsage();
@@ -101,40 +156,36 @@ async function main(): Promise<void> {
   // Warm-up: JIT, sockets, the cached secret. Not recorded (a failure still counts).
   await block('handler', input.warmupRequests);
   await block('bare', input.warmupRequests);
+  await block('floor', input.warmupRequests);
 
   const concurrent: WarmBlock[] = [];
   const perBlock = Math.ceil(input.requests / input.blocks);
   for (let b = 0; b < input.blocks; b++) {
-    const order: WarmBlock['kind'][] = b % 2 === 0 ? ['handler', 'bare'] : ['bare', 'handler'];
-    for (const kind of order) concurrent.push(await block(kind, perBlock));
+    for (const kind of rotated(b)) concurrent.push(await block(kind, perBlock));
   }
 
-  const sequential = {
-    handlerMs: [] as number[],
-    bareMs: [] as number[],
-    handlerCpuMs: 0,
-    bareCpuMs: 0,
-  };
+  const latencies = { handler: [] as number[], bare: [] as number[], floor: [] as number[] };
+  const cpuMs = { handler: 0, bare: 0, floor: 0 };
   for (let i = 0; i < input.sequentialPairs; i++) {
-    const order: WarmBlock['kind'][] = i % 2 === 0 ? ['handler', 'bare'] : ['bare', 'handler'];
-    for (const kind of order) {
+    for (const kind of rotated(i)) {
       const cpu = process.cpuUsage();
       const latency = await timed(kind);
       const used = process.cpuUsage(cpu);
-      const cpuMs = (used.user + used.system) / 1000;
-      if (kind === 'handler') {
-        sequential.handlerMs.push(latency);
-        sequential.handlerCpuMs += cpuMs;
-      } else {
-        sequential.bareMs.push(latency);
-        sequential.bareCpuMs += cpuMs;
-      }
+      latencies[kind].push(latency);
+      cpuMs[kind] += (used.user + used.system) / 1000;
     }
   }
 
   const result: WarmResult = {
     concurrent,
-    sequential,
+    sequential: {
+      handlerMs: latencies.handler,
+      bareMs: latencies.bare,
+      floorMs: latencies.floor,
+      handlerCpuMs: cpuMs.handler,
+      bareCpuMs: cpuMs.bare,
+      floorCpuMs: cpuMs.floor,
+    },
     failures,
     ...(firstFailure === undefined ? {} : { firstFailure }),
   };

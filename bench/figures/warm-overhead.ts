@@ -1,14 +1,15 @@
 /**
  * Figure 2: warm overhead. One child process (stdout on /dev/null) loads the bundled http handler
- * and sends the same task request through it and as a bare signed node:http request, 10,000 each
- * at 32 in flight in alternating blocks, then one at a time in alternating pairs.
+ * and sends the same task request through it, as a bare signed node:http request, and as the
+ * design's floor (that request, then a bare signed GetItem), 10,000 each at 32 in flight in
+ * rotating blocks, then one at a time in rotating rounds.
  */
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { join } from 'node:path';
 import { partitionKey } from '../../lib/status/status-store';
 import { httpEvent } from '../../test/support/lambda';
 import type { PromiseCostInput, PromiseCostResult } from '../children/promise-cost';
-import type { WarmBlock, WarmInput, WarmResult } from '../children/protocol';
+import type { WarmBlock, WarmInput, WarmKind, WarmResult } from '../children/protocol';
 import type { FunctionBundle } from '../support/bundles';
 import { runNode, type CompiledChildren } from '../support/children';
 import { DynamoDbReplay } from '../support/dynamodb-replay';
@@ -33,7 +34,7 @@ export interface LatencySummary {
 
 export interface WarmOverheadResult {
   readonly requests: number;
-  /** Handler/bare block pairs at `concurrency` in flight: the repetitions the medians are over. */
+  /** Handler/bare/floor block rounds at `concurrency` in flight: what the medians are over. */
   readonly repetitions: number;
   readonly concurrency: number;
   readonly upstreamLatencyMs: number;
@@ -48,20 +49,34 @@ export interface WarmOverheadResult {
       readonly perSecond: number;
       readonly cpuMsPerRequest: number;
     };
+    /** The design's least work: the bare GET, then a bare GetItem (lib/aws/sigv4.ts). */
+    readonly floor: LatencySummary & {
+      readonly perSecond: number;
+      readonly cpuMsPerRequest: number;
+    };
     readonly p50OverheadMs: number;
     readonly p99OverheadMs: number;
     readonly throughputRatio: number;
+    /** The same figures for the floor against the bare GET: what no handler of this design beats. */
+    readonly floorP50OverheadMs: number;
+    readonly floorThroughputRatio: number;
   };
   readonly sequential: {
     readonly pairs: number;
     readonly handler: LatencySummary & { readonly cpuMsPerRequest: number };
     readonly bare: LatencySummary & { readonly cpuMsPerRequest: number };
+    readonly floor: LatencySummary & { readonly cpuMsPerRequest: number };
     readonly p50OverheadMs: number;
     readonly p99OverheadMs: number;
     /** Median of the per-pair differences (handler − bare, adjacent in time). */
     readonly pairedMedianOverheadMs: number;
     /** CPU per handler request ÷ CPU per bare request. */
     readonly cpuRatio: number;
+    readonly floorP50OverheadMs: number;
+    /** CPU per floor request ÷ CPU per bare request. */
+    readonly floorCpuRatio: number;
+    /** CPU per handler request ÷ CPU per floor request: what the handler adds to its design. */
+    readonly handlerOverFloorCpuRatio: number;
   };
   /** GetItem calls per second moto sustains at the same concurrency (why the stand-in). */
   readonly motoGetItemPerSecond: number;
@@ -86,14 +101,19 @@ export interface WarmOptions {
   readonly node?: string;
 }
 
-function blockPairs(blocks: readonly WarmBlock[]): { handler: WarmBlock; bare: WarmBlock }[] {
-  const pairs: { handler: WarmBlock; bare: WarmBlock }[] = [];
-  for (let i = 0; i + 1 < blocks.length; i += 2) {
-    const [a, b] = [blocks[i]!, blocks[i + 1]!];
-    if (a.kind === b.kind) throw new Error('warm overhead: blocks are not handler/bare pairs');
-    pairs.push(a.kind === 'handler' ? { handler: a, bare: b } : { handler: b, bare: a });
+type Round = Record<WarmKind, WarmBlock>;
+
+/** The blocks in order, grouped into rounds of one block of each kind. */
+function blockRounds(blocks: readonly WarmBlock[]): Round[] {
+  const rounds: Round[] = [];
+  for (let i = 0; i + 2 < blocks.length; i += 3) {
+    const round = Object.fromEntries(blocks.slice(i, i + 3).map((b) => [b.kind, b]));
+    if (!round.handler || !round.bare || !round.floor) {
+      throw new Error('warm overhead: blocks are not handler/bare/floor rounds');
+    }
+    rounds.push(round as Round);
   }
-  return pairs;
+  return rounds;
 }
 
 function summary(values: readonly number[]): LatencySummary {
@@ -168,6 +188,12 @@ export async function measureWarmOverhead(
   try {
     env.simulator.setLatency(options.upstreamLatencyMs);
     env.simulator.clearRequests();
+    const environment = env.lambdaEnv(http, {
+      AWS_ENDPOINT_URL_DYNAMODB: replay.url,
+      // The per-instance ceiling (default 50/s) exists for Lambda, where an instance serves one
+      // request at a time; here one process serves 32 at once.
+      UPSTREAM_MAX_REQUESTS_PER_SECOND: '10000',
+    });
     const input: WarmInput = {
       module: http.entryFile,
       exportName: http.exportName,
@@ -177,18 +203,29 @@ export async function measureWarmOverhead(
       instanceId,
       taskId,
       credentials: BENCH_CREDENTIALS,
+      dynamoDb: {
+        url: replay.url,
+        region: environment.AWS_REGION ?? '',
+        // The GetItem of lib/status/status-store.ts (consistent, the decision's attributes).
+        requestBody: JSON.stringify({
+          TableName: env.tableName,
+          Key: { pk: { S: key } },
+          ConsistentRead: true,
+          ProjectionExpression: 'pk, #status, #version, taskName, observedAt, lookedAt',
+          ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
+        }),
+        credentials: {
+          accessKeyId: environment.AWS_ACCESS_KEY_ID ?? '',
+          secretAccessKey: environment.AWS_SECRET_ACCESS_KEY ?? '',
+          ...(environment.AWS_SESSION_TOKEN ? { sessionToken: environment.AWS_SESSION_TOKEN } : {}),
+        },
+      },
       concurrency: options.concurrency,
       requests: options.requests,
       blocks: options.blocks,
       warmupRequests: options.warmupRequests,
       sequentialPairs: options.sequentialPairs,
     };
-    const environment = env.lambdaEnv(http, {
-      AWS_ENDPOINT_URL_DYNAMODB: replay.url,
-      // The per-instance ceiling (default 50/s) exists for Lambda, where an instance serves one
-      // request at a time; here one process serves 32 at once.
-      UPSTREAM_MAX_REQUESTS_PER_SECOND: '10000',
-    });
     const run = await runNode<WarmResult>([children.warm], {
       env: environment,
       input,
@@ -209,59 +246,64 @@ export async function measureWarmOverhead(
     const rejected = env.simulator.requests.filter((r) => r.outcome !== 'served').length;
     if (rejected > 0) throw new Error(`warm overhead: the simulator rejected ${rejected} requests`);
 
-    // Blocks run as adjacent handler/bare pairs; each pair is one repetition and the figures are
-    // medians over the repetitions, so a disturbance during one block moves one sample only.
-    const pairs = blockPairs(result.concurrent);
+    // Blocks run in adjacent rounds (one block of each kind); each round is one repetition and the
+    // figures are medians over the repetitions, so a disturbance during one block moves one sample.
+    const rounds = blockRounds(result.concurrent);
     const perBlock = (block: WarmBlock) => ({
       ...summary(block.latenciesMs),
       perSecond: (block.latenciesMs.length / block.wallMs) * 1000,
       cpuMsPerRequest: block.cpuMs / block.latenciesMs.length,
     });
-    const measured = pairs.map(({ handler, bare }) => ({
-      handler: perBlock(handler),
-      bare: perBlock(bare),
+    const measured = rounds.map((round) => ({
+      handler: perBlock(round.handler),
+      bare: perBlock(round.bare),
+      floor: perBlock(round.floor),
     }));
     const medianOf = (pick: (m: (typeof measured)[number]) => number) => median(measured.map(pick));
-    const side = (kind: 'handler' | 'bare') => ({
+    const side = (kind: WarmKind) => ({
       p50Ms: medianOf((m) => m[kind].p50Ms),
       p99Ms: medianOf((m) => m[kind].p99Ms),
       perSecond: medianOf((m) => m[kind].perSecond),
       cpuMsPerRequest: medianOf((m) => m[kind].cpuMsPerRequest),
     });
-    const handler = side('handler');
-    const bare = side('bare');
     const { sequential } = result;
-    const seqHandler = {
-      ...summary(sequential.handlerMs),
-      cpuMsPerRequest: sequential.handlerCpuMs / sequential.handlerMs.length,
-    };
-    const seqBare = {
-      ...summary(sequential.bareMs),
-      cpuMsPerRequest: sequential.bareCpuMs / sequential.bareMs.length,
-    };
-    const paired = result.sequential.handlerMs.map((h, i) => h - result.sequential.bareMs[i]!);
+    const oneAtATime = (latencies: number[], cpuMs: number) => ({
+      ...summary(latencies),
+      cpuMsPerRequest: cpuMs / latencies.length,
+    });
+    const seqHandler = oneAtATime(sequential.handlerMs, sequential.handlerCpuMs);
+    const seqBare = oneAtATime(sequential.bareMs, sequential.bareCpuMs);
+    const seqFloor = oneAtATime(sequential.floorMs, sequential.floorCpuMs);
+    const paired = sequential.handlerMs.map((h, i) => h - sequential.bareMs[i]!);
     return {
-      requests: pairs.reduce((sum, pair) => sum + pair.handler.latenciesMs.length, 0),
-      repetitions: pairs.length,
+      requests: rounds.reduce((sum, round) => sum + round.handler.latenciesMs.length, 0),
+      repetitions: rounds.length,
       concurrency: options.concurrency,
       upstreamLatencyMs: options.upstreamLatencyMs,
       dynamoDbLatencyMs: options.dynamoDbLatencyMs,
       logLevel: environment.POWERTOOLS_LOG_LEVEL ?? 'INFO',
       concurrent: {
-        handler,
-        bare,
+        handler: side('handler'),
+        bare: side('bare'),
+        floor: side('floor'),
         p50OverheadMs: medianOf((m) => m.handler.p50Ms - m.bare.p50Ms),
         p99OverheadMs: medianOf((m) => m.handler.p99Ms - m.bare.p99Ms),
         throughputRatio: medianOf((m) => m.handler.perSecond / m.bare.perSecond),
+        floorP50OverheadMs: medianOf((m) => m.floor.p50Ms - m.bare.p50Ms),
+        floorThroughputRatio: medianOf((m) => m.floor.perSecond / m.bare.perSecond),
       },
       sequential: {
         pairs: paired.length,
         handler: seqHandler,
         bare: seqBare,
+        floor: seqFloor,
         p50OverheadMs: seqHandler.p50Ms - seqBare.p50Ms,
         p99OverheadMs: seqHandler.p99Ms - seqBare.p99Ms,
         pairedMedianOverheadMs: quantile(paired, 0.5),
         cpuRatio: seqHandler.cpuMsPerRequest / seqBare.cpuMsPerRequest,
+        floorP50OverheadMs: seqFloor.p50Ms - seqBare.p50Ms,
+        floorCpuRatio: seqFloor.cpuMsPerRequest / seqBare.cpuMsPerRequest,
+        handlerOverFloorCpuRatio: seqHandler.cpuMsPerRequest / seqFloor.cpuMsPerRequest,
       },
       motoGetItemPerSecond,
       dynamoDbStandInServed: replay.served,
