@@ -45,6 +45,13 @@ export interface SdkJobInput {
   readonly taskId: string;
 }
 
+/** The cold-start floor job: the SDK job's input, and where the task's stored status is. */
+export interface FloorJobInput extends SdkJobInput {
+  readonly dynamoDbEndpoint: string;
+  readonly tableName: string;
+  readonly statusKey: string;
+}
+
 export interface SdkJobOutput {
   readonly httpStatusCode: number | undefined;
   readonly id: string | undefined;

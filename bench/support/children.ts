@@ -11,6 +11,8 @@ export interface CompiledChildren {
   readonly promiseCost: string;
   /** The SDK job bundled with the same esbuild options as our functions. */
   readonly sdkBundled: string;
+  /** The design's cold-start floor (floor-show-task.ts), bundled like our functions. */
+  readonly floorBundled: string;
   /** The SDK job requiring the SDKs from node_modules (run with NODE_PATH). */
   readonly sdkInstalled: string;
   readonly nodePath: string;
@@ -52,6 +54,7 @@ export async function compileChildren(
     warm: out('warm.cjs'),
     promiseCost: out('promise-cost.cjs'),
     sdkBundled: out('sdk-show-task.bundled.cjs'),
+    floorBundled: out('floor-show-task.bundled.cjs'),
     sdkInstalled: out('sdk-show-task.installed.cjs'),
     nodePath: join(repoRoot, 'node_modules'),
   };
@@ -71,6 +74,11 @@ export async function compileChildren(
       ...asFunctions,
       entryPoints: [source('sdk-show-task.ts')],
       outfile: children.sdkBundled,
+    }),
+    build({
+      ...asFunctions,
+      entryPoints: [source('floor-show-task.ts')],
+      outfile: children.floorBundled,
     }),
     build({
       ...harness,
