@@ -116,6 +116,38 @@ export interface WarmResult {
   readonly firstFailure?: string;
 }
 
+/**
+ * The poll floor: one poll's own requests sent again, bare. `upstream` are the simulator's
+ * records (path and query as received), `aws` the proxy's (X-Amz-Target, content type, body).
+ * Too large for the environment: the child's input names a JSON file holding it.
+ */
+export interface PollFloorInput {
+  readonly upstreamUrl: string;
+  readonly projectId: string;
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  readonly upstream: readonly { readonly path: string; readonly query: string }[];
+  readonly awsUrl: string;
+  readonly region: string;
+  readonly awsCredentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  readonly aws: readonly {
+    readonly target: string;
+    readonly contentType: string;
+    readonly body: string;
+  }[];
+  readonly concurrency: number;
+}
+
+export interface PollFloorResult {
+  /** CPU time (user + system, all threads) of the replay, the process's start-up excluded. */
+  readonly cpuMs: number;
+  readonly wallMs: number;
+  readonly upstreamRequests: number;
+  readonly awsRequests: number;
+  /** Answers that were not JSON, or upstream answers other than 200. */
+  readonly failures: number;
+  readonly firstFailure?: string;
+}
+
 export function peakRssKb(status: string): number | undefined {
   const match = /^VmHWM:\s+(\d+)\s+kB$/m.exec(status);
   return match ? Number(match[1]) : undefined;

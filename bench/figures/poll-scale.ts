@@ -19,7 +19,7 @@ import {
   type ScanCommandOutput,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DYNAMODB_CLIENT_SETTINGS } from '../../lib/aws-client-config';
 import { dynamoDbClientFromEnvironment } from '../../lib/aws/dynamodb-client';
@@ -33,14 +33,19 @@ import {
 import type { TaskRef } from '../../lib/task-ref';
 import { DynamoDbWatchStore, toItem as toWatchItem } from '../../lib/watches/watch-store';
 import { exampleTask, type RecordedRequest } from '../../test/simulator/huawei-dms-simulator';
-import type { FirstInvocationInput, FirstInvocationResult } from '../children/protocol';
+import type {
+  FirstInvocationInput,
+  FirstInvocationResult,
+  PollFloorInput,
+  PollFloorResult,
+} from '../children/protocol';
 import type { FunctionBundle } from '../support/bundles';
 import { runNode, type CompiledChildren } from '../support/children';
 import { ByInstanceQueries } from '../support/by-instance-queries';
 import { StatusTableReads } from '../support/status-table-reads';
 import { StoredScan, combine } from '../support/stored-scan';
 import type { AwsCall } from '../support/counting-proxy';
-import type { BenchEnvironment } from '../support/environment';
+import { BENCH_CREDENTIALS, type BenchEnvironment } from '../support/environment';
 import { busyShare, cpuSnapshot } from '../support/machine';
 import { max, mean, median } from '../support/stats';
 
@@ -107,6 +112,8 @@ export interface PollRun {
   /** Their messages, each once. */
   readonly warningMessages: readonly string[];
   readonly summary: Readonly<Record<string, unknown>>;
+  /** The same run's requests sent again bare (children/poll-floor.ts): their CPU alone. */
+  readonly floor: PollFloorResult;
 }
 
 /** One poll shape, measured over `runs` fresh processes; medians over them. */
@@ -128,6 +135,8 @@ export interface PollFigure {
   readonly getPhaseMs: number;
   readonly cpuMsPerTask: number;
   readonly processCpuMsPerTask: number;
+  /** The poll's own requests, replayed bare, ÷ tasks (median run): what no poller avoids. */
+  readonly floorCpuMsPerTask: number;
   readonly peakRssMb: number;
   readonly peakRssMaxMb: number;
   readonly machineBusy: number;
@@ -387,6 +396,7 @@ async function runPoll(
   }
   env.simulator.clearRequests();
   env.proxy.reset();
+  env.proxy.keepRequests(true);
   const name = `poll-${shape.label}-${run}`;
   const stdoutFile = join(workDir, `${name}.stdout`);
   const machineBefore = cpuSnapshot();
@@ -398,6 +408,7 @@ async function runPoll(
     stdoutFile,
     timeoutMs: 600_000,
   });
+  env.proxy.keepRequests(false);
   const machineBusy = busyShare(machineBefore, cpuSnapshot());
   const result = child.result;
   const summary = result?.output as Record<string, unknown> | undefined;
@@ -443,6 +454,7 @@ async function runPoll(
   }
   const stdout = readFileSync(stdoutFile, 'utf8');
   const warned = warningsIn(stdout);
+  const floor = await replayBare(env, children, workDir, shape, requests, calls);
   return {
     wallMs: result.respondedMs - result.loadedMs,
     processWallMs: child.wallMs,
@@ -461,7 +473,62 @@ async function runPoll(
     warnings: warned.length,
     warningMessages: [...new Set(warned)],
     summary,
+    floor,
   };
+}
+
+/**
+ * Sends a run's requests again from a fresh process, bare (children/poll-floor.ts), once the
+ * run is checked. Its writes were conditional on versions the run moved past, so each is refused
+ * again and changes nothing; its reads are answered as the run's were.
+ */
+async function replayBare(
+  env: BenchEnvironment,
+  children: CompiledChildren,
+  workDir: string,
+  shape: PollShape,
+  upstream: readonly RecordedRequest[],
+  calls: readonly AwsCall[],
+): Promise<PollFloorResult> {
+  const aws = calls.flatMap((call) => (call.request ? [call.request] : []));
+  if (aws.length !== calls.length)
+    throw new Error('poll floor: the proxy kept no request of some calls');
+  const input: PollFloorInput = {
+    upstreamUrl: env.simulator.url,
+    projectId: shape.environment.HUAWEICLOUD_PROJECT_ID ?? '',
+    credentials: BENCH_CREDENTIALS,
+    upstream: upstream.map((request) => ({ path: request.path, query: request.query })),
+    awsUrl: env.proxy.url,
+    region: shape.environment.AWS_REGION ?? '',
+    awsCredentials: {
+      accessKeyId: shape.environment.AWS_ACCESS_KEY_ID ?? '',
+      secretAccessKey: shape.environment.AWS_SECRET_ACCESS_KEY ?? '',
+    },
+    aws,
+    concurrency: Number(shape.environment.POLL_CONCURRENCY),
+  };
+  env.simulator.clearRequests();
+  env.proxy.reset();
+  // Megabytes of request bodies: a file, since an environment variable cannot hold them.
+  const inputFile = join(workDir, 'poll-floor-input.json');
+  writeFileSync(inputFile, JSON.stringify(input));
+  const replay = await runNode<PollFloorResult>([children.pollFloor], {
+    env: env.plainEnv(),
+    input: { inputFile },
+    resultFile: join(workDir, 'poll-floor.json'),
+    timeoutMs: 300_000,
+  });
+  const result = replay.result;
+  if (replay.code !== 0 || !result) {
+    throw new Error(`poll floor: child exited ${replay.code}\n${replay.stderr}`);
+  }
+  if (result.failures > 0) {
+    throw new Error(`poll floor: ${result.failures} failed requests (${result.firstFailure})`);
+  }
+  const refused = env.simulator.requests.filter((q) => q.outcome !== 'served').length;
+  if (refused > 0)
+    throw new Error(`poll floor: the simulator refused ${refused} replayed requests`);
+  return result;
 }
 
 function reportWarnings(run: PollRun | undefined, step: (message: string) => void): void {
@@ -521,6 +588,7 @@ function summarizeRuns(
     listPhaseMs: median(runs.map((r) => r.listPhaseMs)),
     getPhaseMs: median(runs.map((r) => r.getPhaseMs)),
     cpuMsPerTask: median(runs.map((r) => r.invocationCpuMs)) / shape.tasks,
+    floorCpuMsPerTask: median(runs.map((r) => r.floor.cpuMs)) / shape.tasks,
     processCpuMsPerTask: median(runs.map((r) => r.cpuMs)) / shape.tasks,
     peakRssMb: median(runs.map((r) => r.peakRssMb)),
     peakRssMaxMb: max(runs.map((r) => r.peakRssMb)),

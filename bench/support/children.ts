@@ -9,6 +9,8 @@ export interface CompiledChildren {
   readonly firstInvocation: string;
   readonly warm: string;
   readonly promiseCost: string;
+  /** Replays a poll's requests bare (poll-floor.ts). */
+  readonly pollFloor: string;
   /** The SDK job bundled with the same esbuild options as our functions. */
   readonly sdkBundled: string;
   /** The design's cold-start floor (floor-show-task.ts), bundled like our functions. */
@@ -53,6 +55,7 @@ export async function compileChildren(
     firstInvocation: out('first-invocation.cjs'),
     warm: out('warm.cjs'),
     promiseCost: out('promise-cost.cjs'),
+    pollFloor: out('poll-floor.cjs'),
     sdkBundled: out('sdk-show-task.bundled.cjs'),
     floorBundled: out('floor-show-task.bundled.cjs'),
     sdkInstalled: out('sdk-show-task.installed.cjs'),
@@ -65,6 +68,7 @@ export async function compileChildren(
       outfile: children.firstInvocation,
     }),
     build({ ...harness, entryPoints: [source('warm.ts')], outfile: children.warm }),
+    build({ ...harness, entryPoints: [source('poll-floor.ts')], outfile: children.pollFloor }),
     build({
       ...harness,
       entryPoints: [source('promise-cost.ts')],

@@ -19,6 +19,15 @@ export interface AwsCall {
   readonly entries?: number;
   /** PutItem only: the kind of item written, from its key ("TASK#", "HEALTH#"…). */
   readonly itemKind?: string;
+  /** What was sent, while `keepRequests(true)`: enough to send the same call again. */
+  readonly request?: RecordedAwsRequest;
+}
+
+/** A JSON-protocol AWS call as sent (headers other than these two are the signature's). */
+export interface RecordedAwsRequest {
+  readonly target: string;
+  readonly contentType: string;
+  readonly body: string;
 }
 
 const TARGET_SERVICES: Readonly<Record<string, string>> = {
@@ -84,6 +93,7 @@ export class CountingProxy {
   readonly url: string;
   #calls: AwsCall[] = [];
   #interceptor: Interceptor | undefined;
+  #keepRequests = false;
   readonly #agent = new Agent({ keepAlive: true, maxSockets: 128 });
 
   private constructor(
@@ -110,6 +120,11 @@ export class CountingProxy {
 
   reset(): void {
     this.#calls = [];
+  }
+
+  /** While on, each call keeps its request (`AwsCall.request`), for a replay. */
+  keepRequests(on: boolean): void {
+    this.#keepRequests = on;
   }
 
   /** Until called again with undefined, `interceptor` sees every call and may answer it. */
@@ -139,6 +154,11 @@ export class CountingProxy {
       const operation = classify(req.headers, text);
       const entries = putEventsEntries(operation, text);
       const itemKind = putItemKind(operation, text);
+      const target = req.headers['x-amz-target'];
+      const kept =
+        this.#keepRequests && typeof target === 'string'
+          ? { target, contentType: req.headers['content-type'] ?? '', body: text }
+          : undefined;
       const call: AwsCall = {
         operation,
         startedMs: performance.now(),
@@ -146,6 +166,7 @@ export class CountingProxy {
         status: undefined,
         ...(entries === undefined ? {} : { entries }),
         ...(itemKind === undefined ? {} : { itemKind }),
+        ...(kept === undefined ? {} : { request: kept }),
       };
       this.#calls.push(call);
       let answer: LocalAnswer | undefined;
