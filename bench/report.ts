@@ -319,6 +319,8 @@ function floorParagraph(warm: WarmOverheadResult): string[] {
       `CPU per request ≤ ${t.cpuPerRequestRatio}× (the floor: ${ratio(s.floorCpuRatio)})`,
     Math.min(s.floorP50OverheadMs, c.floorP50OverheadMs) > t.p50OverheadMs &&
       `p50 overhead ≤ ${t.p50OverheadMs} ms (the floor: ${ms(s.floorP50OverheadMs, 2)} one at a time, ${ms(c.floorP50OverheadMs, 2)} at ${warm.concurrency} in flight)`,
+    Math.min(s.floorP99OverheadMs, c.floorP99OverheadMs) > t.p99OverheadMs &&
+      `p99 overhead ≤ ${t.p99OverheadMs} ms (the floor: ${ms(s.floorP99OverheadMs, 2)} one at a time, ${ms(c.floorP99OverheadMs, 2)} at ${warm.concurrency} in flight)`,
     c.floorThroughputRatio < t.throughputRatio &&
       `throughput ≥ ${t.throughputRatio}× (the floor: ${ratio(c.floorThroughputRatio)})`,
   ].filter((text): text is string => typeof text === 'string');
@@ -506,7 +508,7 @@ export function renderMarkdown(results: BenchResults): string {
         [
           'floor: overhead / ratio',
           ms(c.floorP50OverheadMs, 2),
-          '—',
+          ms(c.floorP99OverheadMs, 2),
           ratio(c.floorThroughputRatio),
           ratio(c.floor.cpuMsPerRequest / c.bare.cpuMsPerRequest),
         ],
@@ -538,7 +540,13 @@ export function renderMarkdown(results: BenchResults): string {
           '—',
           ms(s.floor.cpuMsPerRequest, 3),
         ],
-        ['floor: overhead / ratio', ms(s.floorP50OverheadMs, 2), '—', '—', ratio(s.floorCpuRatio)],
+        [
+          'floor: overhead / ratio',
+          ms(s.floorP50OverheadMs, 2),
+          ms(s.floorP99OverheadMs, 2),
+          '—',
+          ratio(s.floorCpuRatio),
+        ],
       ],
     ),
     '',
@@ -791,7 +799,7 @@ function pollSection(results: BenchResults): string[] {
     const cpuMs = a.cpuMsPerTask * a.tasks;
     const allowedMs = a.idealMs * a.targets.wallVsIdeal;
     lines.push(
-      `**Wall missed** (${ms(a.wallMs, 0)} against ${ms(allowedMs, 0)}). The poll made ${count(a.upstream.listTasks)} list pages and ${count(a.upstream.getTask)} per-task GETs where the target's design needs ${count(a.neededListCalls)} pages and none: that alone puts the floor at ${ms(a.idealAsMadeMs, 0)}, ${ratio(a.idealAsMadeMs / a.idealMs)} the ideal. Against the calls it made, the wall is ${ratio(a.wallVsIdealAsMade)}. The ideal counts no CPU, and the poll is bound by its own: ${count(a.tasks)} tasks × ${ms(a.cpuMsPerTask, 3)} is ${ms(cpuMs, 0)} of CPU (${ratio(cpuMs / a.wallMs)} the wall; its JavaScript runs on one core, and the machine was ${(a.machineBusy * 100).toFixed(0)}% busy during the run). In one process the target needs at most ${ms(allowedMs / a.tasks, 4)} of CPU per task, ${ratio(a.cpuMsPerTask / (allowedMs / a.tasks))} less than now. Deployed, a list this long is not polled in one process: the fan-out (POLL_FANOUT_QUEUE_URL) splits it over poll workers that run side by side, each paying the CPU of its own tasks.`,
+      `**Wall missed** (${ms(a.wallMs, 0)} against ${ms(allowedMs, 0)}). The poll made ${count(a.upstream.listTasks)} list pages and ${count(a.upstream.getTask)} per-task GETs where the target's design needs ${count(a.neededListCalls)} pages and none: that alone puts the floor at ${ms(a.idealAsMadeMs, 0)}, ${ratio(a.idealAsMadeMs / a.idealMs)} the ideal. Against the calls it made, the wall is ${ratio(a.wallVsIdealAsMade)}. The ideal counts no CPU, and the poll is bound by its own: ${count(a.tasks)} tasks × ${ms(a.cpuMsPerTask, 3)} is ${ms(cpuMs, 0)} of CPU (${ratio(cpuMs / a.wallMs)} the wall; its JavaScript runs on one core, and the machine was ${(a.machineBusy * 100).toFixed(0)}% busy during the run). In one process the target needs at most ${ms(allowedMs / a.tasks, 4)} of CPU per task, ${ratio(a.cpuMsPerTask / (allowedMs / a.tasks))} less than now; the poll's own requests, replayed bare, already take ${ms(a.floorCpuMsPerTask * a.tasks, 0)} of CPU (${ratio((a.floorCpuMsPerTask * a.tasks) / allowedMs)} the allowed wall)${a.floorCpuMsPerTask * a.tasks > allowedMs ? ', so no single process that makes them can' : ''}. Deployed, a list this long is not polled in one process: the fan-out (POLL_FANOUT_QUEUE_URL) splits it over poll workers that run side by side, each paying the CPU of its own tasks.`,
       '',
     );
   }

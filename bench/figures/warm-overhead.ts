@@ -59,6 +59,7 @@ export interface WarmOverheadResult {
     readonly throughputRatio: number;
     /** The same figures for the floor against the bare GET: what no handler of this design beats. */
     readonly floorP50OverheadMs: number;
+    readonly floorP99OverheadMs: number;
     readonly floorThroughputRatio: number;
   };
   readonly sequential: {
@@ -73,6 +74,7 @@ export interface WarmOverheadResult {
     /** CPU per handler request ÷ CPU per bare request. */
     readonly cpuRatio: number;
     readonly floorP50OverheadMs: number;
+    readonly floorP99OverheadMs: number;
     /** CPU per floor request ÷ CPU per bare request. */
     readonly floorCpuRatio: number;
     /** CPU per handler request ÷ CPU per floor request: what the handler adds to its design. */
@@ -290,6 +292,7 @@ export async function measureWarmOverhead(
         p99OverheadMs: medianOf((m) => m.handler.p99Ms - m.bare.p99Ms),
         throughputRatio: medianOf((m) => m.handler.perSecond / m.bare.perSecond),
         floorP50OverheadMs: medianOf((m) => m.floor.p50Ms - m.bare.p50Ms),
+        floorP99OverheadMs: medianOf((m) => m.floor.p99Ms - m.bare.p99Ms),
         floorThroughputRatio: medianOf((m) => m.floor.perSecond / m.bare.perSecond),
       },
       sequential: {
@@ -302,6 +305,7 @@ export async function measureWarmOverhead(
         pairedMedianOverheadMs: quantile(paired, 0.5),
         cpuRatio: seqHandler.cpuMsPerRequest / seqBare.cpuMsPerRequest,
         floorP50OverheadMs: seqFloor.p50Ms - seqBare.p50Ms,
+        floorP99OverheadMs: seqFloor.p99Ms - seqBare.p99Ms,
         floorCpuRatio: seqFloor.cpuMsPerRequest / seqBare.cpuMsPerRequest,
         handlerOverFloorCpuRatio: seqHandler.cpuMsPerRequest / seqFloor.cpuMsPerRequest,
       },
