@@ -8,6 +8,7 @@ import {
 } from '../../lib/aws/dynamodb-client';
 import { isConditionalCheckFailed } from '../../lib/aws/dynamodb-error';
 import { ConfigurationError } from '../../lib/errors';
+import type { HttpTransport } from '../../lib/huawei/http-transport';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { FakeClock, sequenceRandom } from '../support/fake-clock';
 import { NodeSha256 } from '../support/node-sha256';
@@ -87,6 +88,11 @@ function client(options: Partial<DynamoDbClientOptions> & { clock?: FakeClock } 
       ...options,
     }),
   };
+}
+
+/** A transport that answers every request with this status and body, never touching the network. */
+function answering(status: number, body: string): HttpTransport {
+  return () => Promise.resolve({ status, headers: {}, body: Buffer.from(body) });
 }
 
 const GET_INPUT = { TableName: 'status', Key: { pk: { S: 'TASK#p/i/t' } }, ConsistentRead: true };
@@ -249,6 +255,33 @@ describe('the DynamoDB client: errors', () => {
     });
   });
 
+  it.each(['null', '[]', '"text"', '7'])(
+    'refuses a successful answer whose JSON is %s, not an object',
+    async (body) => {
+      replies = [json(200, body)];
+      const { dynamoDb } = client();
+
+      await expect(dynamoDb.getItem(GET_INPUT)).rejects.toMatchObject({
+        name: 'UnreadableDynamoDbResponse',
+        message: 'The answer is not a JSON object.',
+        httpStatus: 200,
+      });
+    },
+  );
+
+  it.each([200, 204, 299])('takes an HTTP %i answer as the output', async (status) => {
+    const { dynamoDb } = client({ transport: answering(status, '{"Item":{}}') });
+
+    await expect(dynamoDb.getItem(GET_INPUT)).resolves.toEqual({ Item: {} });
+  });
+
+  // node's parser never hands over a 1xx as the final answer; an injected transport could.
+  it.each([199, 300, 304])('takes an HTTP %i answer as an error', async (status) => {
+    const { dynamoDb } = client({ transport: answering(status, '{"Item":{}}') });
+
+    await expect(dynamoDb.getItem(GET_INPUT)).rejects.toMatchObject({ httpStatus: status });
+  });
+
   it('names an error answer without a JSON body by its HTTP status', async () => {
     replies = [json(403, 'Forbidden', 'text/plain')];
     const { dynamoDb } = client();
@@ -339,6 +372,19 @@ describe('the DynamoDB client: retries', () => {
     });
     // The pause before the second attempt is the retry's only trace: nothing listens.
     expect(clock.sleeps).toEqual([50]);
+  });
+
+  it('does not retry a failure that is neither an answer nor a transport error', async () => {
+    let attempts = 0;
+    const { dynamoDb } = client({
+      transport: () => {
+        attempts += 1;
+        return Promise.reject(new RangeError('a bug, not an outage'));
+      },
+    });
+
+    await expect(dynamoDb.getItem(GET_INPUT)).rejects.toThrow(RangeError);
+    expect(attempts).toBe(1);
   });
 
   it('stops at once, without retrying, when the caller aborts', async () => {

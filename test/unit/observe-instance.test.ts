@@ -1,9 +1,11 @@
+import { normalizeConnectorTask } from '../../lib/connector-task';
+import type * as ConnectorTaskModule from '../../lib/connector-task';
 import {
   TaskNotFoundError,
   UpstreamThrottledError,
   UpstreamUnavailableError,
 } from '../../lib/errors';
-import type { TaskListPage } from '../../lib/huawei/task-list-pages';
+import { MAX_LIST_PAGES, type TaskListPage } from '../../lib/huawei/task-list-pages';
 import {
   observeInstance,
   type InstancePollContext,
@@ -11,10 +13,20 @@ import {
 } from '../../lib/poll/observe-instance';
 import type { InstanceWatch } from '../../lib/poll/poll-plan';
 import { DELETED_STATUS } from '../../lib/status/status-event';
-import type { ListedTask, TaskObserver } from '../../lib/task-observer';
+import type { ListedTask, TaskCheck, TaskObserver } from '../../lib/task-observer';
 import type { TaskRef } from '../../lib/task-ref';
 import { exampleTask } from '../simulator/huawei-dms-simulator';
 import { REF } from './status-fixtures';
+
+// The real normalizer, which a test can make fail the way only a fault of our own would.
+jest.mock('../../lib/connector-task', () => {
+  const actual = jest.requireActual<typeof ConnectorTaskModule>('../../lib/connector-task');
+  return { ...actual, normalizeConnectorTask: jest.fn(actual.normalizeConnectorTask) };
+});
+const actualNormalize = jest.requireActual<typeof ConnectorTaskModule>(
+  '../../lib/connector-task',
+).normalizeConnectorTask;
+afterEach(() => jest.mocked(normalizeConnectorTask).mockImplementation(actualNormalize));
 
 const INSTANCE = { projectId: REF.projectId, instanceId: REF.instanceId };
 const WATCH: InstanceWatch = { ...INSTANCE, taskIds: [] };
@@ -44,6 +56,10 @@ interface Scenario {
   known?: { taskId: string; status: string }[] | Error;
   watch?: InstanceWatch;
   retryThrottled?: boolean;
+  /** No health is read in this poll. */
+  withoutHealth?: boolean;
+  /** observeListed fails for these tasks with this error. */
+  observeListedFails?: { taskIds: string[]; error: Error };
 }
 
 function run(scenario: Scenario) {
@@ -51,6 +67,8 @@ function run(scenario: Scenario) {
   const listedStatuses: string[] = [];
   const checked: TaskRef[] = [];
   const failed: { what: string; code: string; affected: string[] }[] = [];
+  const failures: unknown[] = [];
+  const observed: { ref: TaskRef; result: TaskCheck }[] = [];
   const prefetched: string[][] = [];
   let listedCount = 0;
   const observer = {
@@ -59,6 +77,8 @@ function run(scenario: Scenario) {
       if (scenario.listingError) throw scenario.listingError;
     },
     observeListed: (task: ListedTask) => {
+      const fails = scenario.observeListedFails;
+      if (fails?.taskIds.includes(task.ref.taskId)) return Promise.reject(fails.error);
       listedRefs.push(task.ref);
       listedStatuses.push(task.task.status);
       return Promise.resolve({
@@ -71,11 +91,15 @@ function run(scenario: Scenario) {
     },
   } as unknown as TaskObserver;
   const tally: PollOutcomes = {
-    observed: () => Promise.resolve(),
+    observed: (observedRef, result) => {
+      observed.push({ ref: observedRef, result });
+      return Promise.resolve();
+    },
     listed: (count) => {
       listedCount += count;
     },
     failed: (what, error, affected) => {
+      failures.push(error);
       failed.push({
         what,
         code: (error as { code?: string }).code ?? 'none',
@@ -94,7 +118,9 @@ function run(scenario: Scenario) {
     },
     call: { deadline: Number.MAX_SAFE_INTEGER },
     read: () => Promise.resolve(undefined),
-    health: { prefetch: (refs) => prefetched.push(refs.map((r) => r.taskId)) },
+    health: scenario.withoutHealth
+      ? undefined
+      : { prefetch: (refs) => prefetched.push(refs.map((r) => r.taskId)) },
     tally,
     check: (r) => {
       checked.push(r);
@@ -110,6 +136,8 @@ function run(scenario: Scenario) {
     listedStatuses,
     checked,
     failed,
+    failures,
+    observed,
     prefetched,
     listed: () => listedCount,
   };
@@ -128,6 +156,67 @@ describe('observeInstance', () => {
     expect(result.checked).toEqual([]);
     expect(result.failed).toStrictEqual([]);
     expect(result.listed()).toBe(3);
+  });
+
+  it("counts each listed task's observation in the tally, as a task present", async () => {
+    const [taskId] = ids(1);
+    const entity = exampleTask({ id: taskId, status: 'PAUSED' });
+    const result = run({ pages: [page([entity])] });
+
+    await result.outcome;
+
+    expect(result.observed).toEqual([
+      {
+        ref: ref(taskId!),
+        result: {
+          kind: 'present',
+          task: normalizeConnectorTask(entity),
+          statusChanged: false,
+          previousStatus: 'PAUSED',
+          statusSince: null,
+          upstreamRequestId: 'req-1',
+        },
+      },
+    ]);
+  });
+
+  it("counts a listed task whose recording failed as that task's failure, for its health", async () => {
+    const [kept, lost] = ids(2);
+    const outage = new UpstreamUnavailableError();
+    const result = run({
+      pages: [page(entities([kept!, lost!]))],
+      observeListedFails: { taskIds: [lost!], error: outage },
+    });
+
+    await result.outcome;
+
+    expect(result.listedRefs).toEqual([ref(kept!)]);
+    expect(result.failed).toEqual([
+      {
+        what: `${REF.projectId}/${REF.instanceId}/${lost!}`,
+        code: 'UPSTREAM_UNAVAILABLE',
+        affected: [lost!],
+      },
+    ]);
+    expect(result.checked).toEqual([]);
+  });
+
+  it('treats a listing that shows no page as complete: nothing to report, nothing to ask', async () => {
+    const result = run({ pages: [] });
+
+    await result.outcome;
+
+    expect([result.failed, result.checked, result.listed()]).toEqual([[], [], 0]);
+  });
+
+  it('observes the listed tasks in a poll that reads no health', async () => {
+    const tasks = ids(2);
+    const result = run({ pages: [page(entities(tasks))], withoutHealth: true });
+
+    await result.outcome;
+
+    expect(result.listedRefs).toEqual(tasks.map(ref));
+    expect(result.failed).toEqual([]);
   });
 
   it("reads the health of each page's tasks in one batch as the page comes in", async () => {
@@ -171,22 +260,16 @@ describe('observeInstance', () => {
   });
 
   it('reports an entity that names no usable task as a failure of the instance', async () => {
-    const result = run({ pages: [page([{ id: 'not-a-uuid' }, 42])] });
+    const result = run({ pages: [page([{ id: 'not-a-uuid' }, 42, null])] });
 
     await result.outcome;
 
-    expect(result.failed).toEqual([
-      {
-        what: `${REF.projectId}/${REF.instanceId}/*`,
-        code: 'UPSTREAM_CONTRACT_VIOLATION',
-        affected: [],
-      },
-      {
-        what: `${REF.projectId}/${REF.instanceId}/*`,
-        code: 'UPSTREAM_CONTRACT_VIOLATION',
-        affected: [],
-      },
-    ]);
+    const entityFailure = {
+      what: `${REF.projectId}/${REF.instanceId}/*`,
+      code: 'UPSTREAM_CONTRACT_VIOLATION',
+      affected: [],
+    };
+    expect(result.failed).toEqual([entityFailure, entityFailure, entityFailure]);
     expect(result.checked).toEqual([]);
   });
 
@@ -314,6 +397,25 @@ describe('observeInstance', () => {
         affected: [],
       },
     ]);
+    expect(result.failures).toMatchObject([
+      { reason: `the task list does not end within ${MAX_LIST_PAGES} pages` },
+    ]);
+  });
+
+  it('fails the listing with a fault of our own met reading an entity, never blaming the entity', async () => {
+    const [before, faulty] = ids(2);
+    const bug = new TypeError('a fault of ours');
+    jest.mocked(normalizeConnectorTask).mockImplementation((body, what) => {
+      if ((body as { id?: unknown }).id === faulty) throw bug;
+      return actualNormalize(body, what);
+    });
+    const result = run({ pages: [page(entities([before!, faulty!]))] });
+
+    await result.outcome;
+
+    expect(result.failures).toEqual([bug]);
+    expect(result.checked).toEqual([]);
+    expect(result.listedRefs).toEqual([ref(before!)]);
   });
 
   it('fails when the status table cannot say which tasks it knows, after recording the listed', async () => {

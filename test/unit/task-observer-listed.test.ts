@@ -1,4 +1,5 @@
 import { normalizeConnectorTask } from '../../lib/connector-task';
+import type * as ConnectorTaskModule from '../../lib/connector-task';
 import {
   TaskNotFoundError,
   UpstreamContractError,
@@ -21,6 +22,16 @@ import { REF, TASK_NAME, statusChange } from './status-fixtures';
  * entity normalized with the ShowConnectorTask schema, and recorded through the same decision and
  * conditional commit as `check`, at the times of the page that showed it.
  */
+
+// The real normalizer, which a test can make fail the way only a fault of our own would.
+jest.mock('../../lib/connector-task', () => {
+  const actual = jest.requireActual<typeof ConnectorTaskModule>('../../lib/connector-task');
+  return { ...actual, normalizeConnectorTask: jest.fn(actual.normalizeConnectorTask) };
+});
+const actualNormalize = jest.requireActual<typeof ConnectorTaskModule>(
+  '../../lib/connector-task',
+).normalizeConnectorTask;
+afterEach(() => jest.mocked(normalizeConnectorTask).mockImplementation(actualNormalize));
 
 const INSTANCE: InstanceRef = { projectId: REF.projectId, instanceId: REF.instanceId };
 const REQUEST_ID = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
@@ -167,6 +178,17 @@ describe('listedTask: an entity of a list page', () => {
       code: 'UPSTREAM_CONTRACT_VIOLATION',
       reason: 'task list offset 0: the task id is not a lowercase UUID',
     });
+  });
+
+  it('lets a fault of our own through as itself, never as a breach of contract by Huawei', () => {
+    const bug = new TypeError('a fault of ours');
+    jest.mocked(normalizeConnectorTask).mockImplementation(() => {
+      throw bug;
+    });
+
+    const error = catchError(() => listedTask(INSTANCE, page([entity()], 0), 0));
+
+    expect(error).toBe(bug);
   });
 });
 
