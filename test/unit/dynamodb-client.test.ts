@@ -387,13 +387,30 @@ describe('the DynamoDB client: retries', () => {
     expect(attempts).toBe(1);
   });
 
+  it('does not retry an error that only looks like a transport failure', async () => {
+    let attempts = 0;
+    const { dynamoDb } = client({
+      transport: () => {
+        attempts += 1;
+        return Promise.reject(Object.assign(new Error('not ours'), { kind: 'network' }));
+      },
+    });
+
+    await expect(dynamoDb.getItem(GET_INPUT)).rejects.toThrow('not ours');
+    expect(attempts).toBe(1);
+  });
+
   it('stops at once, without retrying, when the caller aborts', async () => {
     replies = [silence];
     const { dynamoDb } = client();
     const controller = new AbortController();
 
     const call = dynamoDb.getItem(GET_INPUT, { signal: controller.signal });
-    setTimeout(() => controller.abort(), 20);
+    // Abort once the request is in, not after a guess at how long that takes.
+    for (let waited = 0; received.length === 0 && waited < 200; waited++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    controller.abort();
 
     await expect(call).rejects.toMatchObject({ name: 'TransportError', kind: 'aborted' });
     expect(received).toHaveLength(1);

@@ -1,5 +1,4 @@
 import { normalizeConnectorTask } from '../../lib/connector-task';
-import type * as ConnectorTaskModule from '../../lib/connector-task';
 import {
   TaskNotFoundError,
   UpstreamThrottledError,
@@ -17,16 +16,14 @@ import type { ListedTask, TaskCheck, TaskObserver } from '../../lib/task-observe
 import type { TaskRef } from '../../lib/task-ref';
 import { exampleTask } from '../simulator/huawei-dms-simulator';
 import { REF } from './status-fixtures';
+import { failNormalizing, restoreNormalizer } from '../support/normalizer-fault';
+import type * as NormalizerFault from '../support/normalizer-fault';
 
-// The real normalizer, which a test can make fail the way only a fault of our own would.
-jest.mock('../../lib/connector-task', () => {
-  const actual = jest.requireActual<typeof ConnectorTaskModule>('../../lib/connector-task');
-  return { ...actual, normalizeConnectorTask: jest.fn(actual.normalizeConnectorTask) };
-});
-const actualNormalize = jest.requireActual<typeof ConnectorTaskModule>(
-  '../../lib/connector-task',
-).normalizeConnectorTask;
-afterEach(() => jest.mocked(normalizeConnectorTask).mockImplementation(actualNormalize));
+// A fault of our own in the normalizer, which no input can provoke (test/support/normalizer-fault.ts).
+jest.mock('../../lib/connector-task', () =>
+  jest.requireActual<typeof NormalizerFault>('../support/normalizer-fault').mockableConnectorTask(),
+);
+afterEach(restoreNormalizer);
 
 const INSTANCE = { projectId: REF.projectId, instanceId: REF.instanceId };
 const WATCH: InstanceWatch = { ...INSTANCE, taskIds: [] };
@@ -190,7 +187,7 @@ describe('observeInstance', () => {
 
     await result.outcome;
 
-    expect(result.listedRefs).toEqual([ref(kept!)]);
+    expect(result.observed.map((o) => o.ref)).toEqual([ref(kept!)]);
     expect(result.failed).toEqual([
       {
         what: `${REF.projectId}/${REF.instanceId}/${lost!}`,
@@ -201,12 +198,14 @@ describe('observeInstance', () => {
     expect(result.checked).toEqual([]);
   });
 
-  it('treats a listing that shows no page as complete: nothing to report, nothing to ask', async () => {
+  // TaskObserver.listPages yields a first page or throws; this holds observeInstance to its own
+  // side of that interface: no page seen is no cut-off.
+  it('reports no cut-off for a listing that yields no page', async () => {
     const result = run({ pages: [] });
 
     await result.outcome;
 
-    expect([result.failed, result.checked, result.listed()]).toEqual([[], [], 0]);
+    expect(result.failed).toEqual([]);
   });
 
   it('observes the listed tasks in a poll that reads no health', async () => {
@@ -405,15 +404,13 @@ describe('observeInstance', () => {
   it('fails the listing with a fault of our own met reading an entity, never blaming the entity', async () => {
     const [before, faulty] = ids(2);
     const bug = new TypeError('a fault of ours');
-    jest.mocked(normalizeConnectorTask).mockImplementation((body, what) => {
-      if ((body as { id?: unknown }).id === faulty) throw bug;
-      return actualNormalize(body, what);
-    });
+    failNormalizing(bug, faulty);
     const result = run({ pages: [page(entities([before!, faulty!]))] });
 
     await result.outcome;
 
-    expect(result.failures).toEqual([bug]);
+    expect(result.failures).toHaveLength(1);
+    expect(result.failures[0]).toBe(bug);
     expect(result.checked).toEqual([]);
     expect(result.listedRefs).toEqual([ref(before!)]);
   });

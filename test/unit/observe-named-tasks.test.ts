@@ -15,6 +15,14 @@ import type { ListedTask, TaskObserver } from '../../lib/task-observer';
 import type { TaskRef } from '../../lib/task-ref';
 import { exampleTask } from '../simulator/huawei-dms-simulator';
 import { REF } from './status-fixtures';
+import { failNormalizing, restoreNormalizer } from '../support/normalizer-fault';
+import type * as NormalizerFault from '../support/normalizer-fault';
+
+// A fault of our own in the normalizer, which no input can provoke (test/support/normalizer-fault.ts).
+jest.mock('../../lib/connector-task', () =>
+  jest.requireActual<typeof NormalizerFault>('../support/normalizer-fault').mockableConnectorTask(),
+);
+afterEach(restoreNormalizer);
 
 const INSTANCE = { projectId: REF.projectId, instanceId: REF.instanceId };
 const ids = (count: number, from = 0) =>
@@ -304,6 +312,23 @@ describe('observeNamedTasks', () => {
     expect(result.failed).toStrictEqual([
       { what: `${REF.projectId}/${REF.instanceId}/*`, code: 'none', affected: [] },
     ]);
+  });
+
+  it('reports a fault of our own met reading a named entity once, and hands back the tasks not recorded', async () => {
+    const [whole, faulty] = ids(2);
+    failNormalizing(new TypeError('a fault of ours'), faulty);
+    const result = run({
+      named: [whole!, faulty!],
+      pages: [page(entities([whole!, faulty!]), 0, 2)],
+    });
+
+    const own = await result.outcome;
+
+    expect(result.failed).toStrictEqual([
+      { what: `${REF.projectId}/${REF.instanceId}/*`, code: 'none', affected: [] },
+    ]);
+    expect(own).toStrictEqual([ref(faulty!)]);
+    expect(result.recorded.map((r) => r.taskId)).toStrictEqual([whole]);
   });
 
   it('hands back the named tasks a refused listing did not show, keeping what its pages showed', async () => {

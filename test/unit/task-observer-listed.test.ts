@@ -1,5 +1,4 @@
 import { normalizeConnectorTask } from '../../lib/connector-task';
-import type * as ConnectorTaskModule from '../../lib/connector-task';
 import {
   TaskNotFoundError,
   UpstreamContractError,
@@ -16,6 +15,8 @@ import type { Tracing } from '../../lib/tracing';
 import { FakeClock } from '../support/fake-clock';
 import { InMemoryStatusStore } from './in-memory-status-store';
 import { REF, TASK_NAME, statusChange } from './status-fixtures';
+import { failNormalizing, restoreNormalizer } from '../support/normalizer-fault';
+import type * as NormalizerFault from '../support/normalizer-fault';
 
 /*
  * What TaskObserver does with ListConnectorTasks: pages measured like any look at Huawei, each
@@ -23,15 +24,11 @@ import { REF, TASK_NAME, statusChange } from './status-fixtures';
  * conditional commit as `check`, at the times of the page that showed it.
  */
 
-// The real normalizer, which a test can make fail the way only a fault of our own would.
-jest.mock('../../lib/connector-task', () => {
-  const actual = jest.requireActual<typeof ConnectorTaskModule>('../../lib/connector-task');
-  return { ...actual, normalizeConnectorTask: jest.fn(actual.normalizeConnectorTask) };
-});
-const actualNormalize = jest.requireActual<typeof ConnectorTaskModule>(
-  '../../lib/connector-task',
-).normalizeConnectorTask;
-afterEach(() => jest.mocked(normalizeConnectorTask).mockImplementation(actualNormalize));
+// A fault of our own in the normalizer, which no input can provoke (test/support/normalizer-fault.ts).
+jest.mock('../../lib/connector-task', () =>
+  jest.requireActual<typeof NormalizerFault>('../support/normalizer-fault').mockableConnectorTask(),
+);
+afterEach(restoreNormalizer);
 
 const INSTANCE: InstanceRef = { projectId: REF.projectId, instanceId: REF.instanceId };
 const REQUEST_ID = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
@@ -182,9 +179,7 @@ describe('listedTask: an entity of a list page', () => {
 
   it('lets a fault of our own through as itself, never as a breach of contract by Huawei', () => {
     const bug = new TypeError('a fault of ours');
-    jest.mocked(normalizeConnectorTask).mockImplementation(() => {
-      throw bug;
-    });
+    failNormalizing(bug);
 
     const error = catchError(() => listedTask(INSTANCE, page([entity()], 0), 0));
 
