@@ -9,11 +9,12 @@ import type * as ConnectorTaskModule from '../../lib/connector-task';
  * after each test. The module is looked up lazily: the factory runs while it is being required.
  */
 const PATH = '../../lib/connector-task';
+const actual = () => jest.requireActual<typeof ConnectorTaskModule>(PATH);
 
 /** The module, its normalizer a passthrough mock: for a jest.mock factory. */
 export function mockableConnectorTask(): typeof ConnectorTaskModule {
-  const actual = jest.requireActual<typeof ConnectorTaskModule>(PATH);
-  return { ...actual, normalizeConnectorTask: jest.fn(actual.normalizeConnectorTask) };
+  const module = actual();
+  return { ...module, normalizeConnectorTask: jest.fn(module.normalizeConnectorTask) };
 }
 
 function mockedNormalizer() {
@@ -22,7 +23,7 @@ function mockedNormalizer() {
 
 /** From now on the normalizer throws `fault` for the entity with this id, or for every entity. */
 export function failNormalizing(fault: Error, taskId?: string): void {
-  const real = jest.requireActual<typeof ConnectorTaskModule>(PATH).normalizeConnectorTask;
+  const real = actual().normalizeConnectorTask;
   mockedNormalizer().mockImplementation((body, what) => {
     if (taskId === undefined || (body as { id?: unknown } | null)?.id === taskId) throw fault;
     return real(body, what);
@@ -31,6 +32,5 @@ export function failNormalizing(fault: Error, taskId?: string): void {
 
 /** The real normalizer again, nothing queued and no calls remembered. */
 export function restoreNormalizer(): void {
-  const real = jest.requireActual<typeof ConnectorTaskModule>(PATH).normalizeConnectorTask;
-  mockedNormalizer().mockReset().mockImplementation(real);
+  mockedNormalizer().mockReset().mockImplementation(actual().normalizeConnectorTask);
 }
