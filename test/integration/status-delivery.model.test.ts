@@ -18,6 +18,7 @@ import type { TaskRef } from '../../lib/task-ref';
 import { exampleTask } from '../simulator/huawei-dms-simulator';
 import type { DeliveredEvent } from '../support/aws-resources';
 import { serviceDynamoDb } from '../support/dynamodb-client';
+import { oneAtATime } from '../support/one-at-a-time';
 import { INSTANCE_ID, PROJECT_ID, TASK, startHarness, type Harness } from '../support/harness';
 import { TASK_ITEM_ATTRIBUTES } from '../support/aws-resources';
 
@@ -37,13 +38,19 @@ const STEP_TIMEOUT_MS = 10_000;
 /** Holds every DynamoDB call of the observers until the current scheduler releases it. */
 class DynamoDbGate {
   scheduler: fc.Scheduler | undefined;
+  /**
+   * A poll holds two calls at the gate at once (its health read beside its status read), so the
+   * scheduler can release a call while the one it released before is still running: released
+   * calls queue here, and run one at a time in the order released.
+   */
+  readonly #released = oneAtATime();
 
   /** The observers' DynamoDB client, each call passing the gate first. */
   readonly client = serviceDynamoDb({
     around: async (operation, work) => {
       const scheduler = this.scheduler;
       if (scheduler) await scheduler.schedule(Promise.resolve(), `${operation}Command`);
-      return work();
+      return this.#released(work);
     },
   });
 }
