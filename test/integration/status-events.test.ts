@@ -149,6 +149,25 @@ describe('status change events', () => {
     expect(delivered).toEqual([statusEventId(TASK, 2)]);
   });
 
+  it('records one commit when 10 observers see the same change at once: all answer its time', async () => {
+    // Each reading of the clock is a millisecond later: every observer that committed the change
+    // itself would answer its own commit time.
+    let ticks = 0;
+    const harness = await setup({
+      overrides: { clock: { ...systemClock, now: () => systemClock.now() + ticks++ } },
+    });
+    await baseline(harness);
+    harness.simulator.setTaskStatus(PROJECT_ID, INSTANCE_ID, TASK_ID, 'PAUSED');
+
+    const responses = await Promise.all(Array.from({ length: 10 }, () => harness.http()));
+
+    const [event] = await harness.events();
+    expect(event?.detail.sequence).toBe(2);
+    expect(responses.map((r) => r.json.statusSince)).toEqual(
+      Array(10).fill(event?.detail.observedAt),
+    );
+  });
+
   it('answers every read while EventBridge is down, then delivers each change once in order', async () => {
     const harness = await setup();
     await baseline(harness);

@@ -1,4 +1,5 @@
-import { DYNAMODB_CLIENT_SETTINGS } from '../../lib/aws-client-config';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { AWS_CLIENT_CONFIG, DYNAMODB_CLIENT_SETTINGS } from '../../lib/aws-client-config';
 import {
   dynamoDbClientFromEnvironment,
   type DynamoDbClient,
@@ -7,7 +8,13 @@ import {
 } from '../../lib/aws/dynamodb-client';
 import { oneAtATime } from './one-at-a-time';
 
-const WRITES: ReadonlySet<DynamoDbOperation> = new Set(['PutItem', 'DeleteItem', 'BatchWriteItem']);
+const WRITES: ReadonlySet<string> = new Set([
+  'PutItem',
+  'UpdateItem',
+  'DeleteItem',
+  'BatchWriteItem',
+  'TransactWriteItems',
+]);
 
 /**
  * moto checks a write's condition and then stores the item, with no lock between the two: of
@@ -15,7 +22,9 @@ const WRITES: ReadonlySet<DynamoDbOperation> = new Set(['PutItem', 'DeleteItem',
  * 8 conditional PutItems of a new item at once, more than one winner in 3 of 200 trials).
  * DynamoDB makes each conditional write atomic, and the delivery guarantee rests on that. So the
  * writes this process sends to moto go one at a time, in the order sent; the reads before them,
- * where observers really race, stay concurrent.
+ * where observers really race, stay concurrent. (It also keeps moto's table stream in order:
+ * moto numbers stream records without a lock either, so concurrent writes of different items of
+ * one table can share a sequence number, and a reader after it gets one of them twice.)
  */
 const toMoto = oneAtATime();
 
@@ -47,4 +56,20 @@ export function serviceDynamoDb(
         : atomic,
     },
   );
+}
+
+/**
+ * The AWS SDK client Powertools' idempotency layer writes its records with (into the status
+ * table), built as the service builds it, its writes queued with the service's own.
+ */
+export function idempotencyDynamoDb(): DynamoDBClient {
+  const client = new DynamoDBClient(AWS_CLIENT_CONFIG);
+  client.middlewareStack.add(
+    (next, context) => (args) =>
+      WRITES.has(String(context.commandName).replace(/Command$/, ''))
+        ? toMoto(() => next(args))
+        : next(args),
+    { step: 'initialize', name: 'oneMotoWriteAtATime' },
+  );
+  return client;
 }

@@ -26,7 +26,7 @@ import {
   type AwsClients,
   type EventSink,
 } from './aws-resources';
-import { serviceDynamoDb } from './dynamodb-client';
+import { idempotencyDynamoDb, serviceDynamoDb } from './dynamodb-client';
 import { DynamoDbStreamPump, type DrainResult } from '../../scripts/dynamodb-stream-pump';
 import { createStatusStreamHandler } from '../../lib/status/publish-status-changes';
 import { createStreamConsumerContainer } from '../../lib/status/stream-consumer-container';
@@ -258,6 +258,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const container = createContainer(env, {
     secretsManager: secrets.client,
     dynamoDb: serviceDynamoDb(),
+    idempotencyDynamoDb: idempotencyDynamoDb(),
     ...options.overrides,
   });
   const httpHandler = createGetTaskHandler(container);
