@@ -47,6 +47,22 @@ export function isConditionalCheckFailed(error: unknown): error is DynamoDbError
   return error instanceof DynamoDbError && error.name === CONDITIONAL_CHECK_FAILED;
 }
 
+/**
+ * Whether a refused conditional write met exactly the item it sends, as the refusal returned it
+ * (`ReturnValuesOnConditionCheckFailure: 'ALL_OLD'`): the client retries an attempt that timed
+ * out, and DynamoDB may have written that attempt all the same.
+ */
+export function storesExactly(error: DynamoDbError, item: Record<string, AttributeValue>): boolean {
+  const stored = error.item;
+  if (stored === undefined) return false;
+  const names = Object.keys(item);
+  // Each value holds one type and its wire form, so its JSON is the same for the same value.
+  return (
+    Object.keys(stored).length === names.length &&
+    names.every((name) => JSON.stringify(stored[name]) === JSON.stringify(item[name]))
+  );
+}
+
 /** `com.amazonaws.dynamodb.v20120810#ResourceNotFoundException` → `ResourceNotFoundException`. */
 function errorType(rawType: unknown, httpStatus: number): string {
   if (typeof rawType !== 'string' || rawType === '') return `DynamoDbHttp${httpStatus}`;

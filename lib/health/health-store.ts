@@ -1,6 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoDbClient } from '../aws/dynamodb-client';
-import { isConditionalCheckFailed } from '../aws/dynamodb-error';
+import { isConditionalCheckFailed, storesExactly } from '../aws/dynamodb-error';
 import * as z from 'zod/mini';
 import { DependencyUnavailableError } from '../errors';
 import { batchGetItems } from '../status/batch-get-items';
@@ -58,7 +58,10 @@ export class DynamoDbHealthStore {
     return found;
   }
 
-  /** Writes the update if nobody wrote since `expectedRevision` was read; false otherwise. */
+  /**
+   * Writes the update if nobody wrote since `expectedRevision` was read; false otherwise (true
+   * when the stored item is this very update: an attempt whose answer was lost had written it).
+   */
   async save(ref: TaskRef, update: HealthUpdate, now: number): Promise<boolean> {
     const { health } = update;
     const condition =
@@ -69,18 +72,21 @@ export class DynamoDbHealthStore {
             ExpressionAttributeNames: { '#revision': 'revision' },
             ExpressionAttributeValues: { ':expected': { N: String(health.revision - 1) } },
           };
+    const item = toItem(ref, update, now);
     try {
       await this.call(() =>
         this.client.putItem({
           TableName: this.tableName,
-          Item: toItem(ref, update, now),
+          Item: item,
           ...condition,
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
       return true;
     } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
-      throw error;
+      if (!isConditionalCheckFailed(error)) throw error;
+      // A lost answer's retry meets its own write: the facts were recorded.
+      return storesExactly(error, item);
     }
   }
 

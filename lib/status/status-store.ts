@@ -1,6 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoDbClient } from '../aws/dynamodb-client';
-import { isConditionalCheckFailed } from '../aws/dynamodb-error';
+import { isConditionalCheckFailed, storesExactly } from '../aws/dynamodb-error';
 import type { ConnectorTask } from '../connector-task';
 import { DependencyUnavailableError } from '../errors';
 import { instanceKey, taskKey, type TaskRef } from '../task-ref';
@@ -45,7 +45,8 @@ export interface StatusStore {
   ): Promise<Map<string, StoredStatus | DependencyUnavailableError>>;
   /**
    * Writes `change` if the stored version is still `change.version - 1` (no item for version 1);
-   * false when another observer committed first.
+   * false when another observer committed first. True also when the stored item is this very
+   * change: an attempt whose answer was lost had written it.
    */
   commitChange(ref: TaskRef, change: StatusChange): Promise<boolean>;
   /** Tasks of an instance this service has a status for, with that status (for discovery). */
@@ -117,18 +118,22 @@ export class DynamoDbStatusStore implements StatusStore {
             ExpressionAttributeNames: { '#version': 'version' },
             ExpressionAttributeValues: { ':expected': { N: String(change.version - 1) } },
           };
+    const item = toItem(ref, change);
     try {
       await this.call(() =>
         this.client.putItem({
           TableName: this.tableName,
-          Item: toItem(ref, change),
+          Item: item,
           ...condition,
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
       return true;
     } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
-      throw error;
+      if (!isConditionalCheckFailed(error)) throw error;
+      // A lost answer's retry meets its own write. That change is ours; calling it lost would
+      // make the observer re-decide against its own commit and report no change.
+      return storesExactly(error, item);
     }
   }
 

@@ -1,6 +1,11 @@
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { systemClock } from '../../lib/clock';
+import {
+  createHttpTransport,
+  TransportError,
+  type HttpTransport,
+} from '../../lib/huawei/http-transport';
 import { EventBridgePublisher, PUT_EVENTS_MAX_BYTES } from '../../lib/status/event-publisher';
 import {
   DELETED_STATUS,
@@ -27,6 +32,7 @@ import {
   type HarnessOptions,
 } from '../support/harness';
 import { TASK_ITEM_ATTRIBUTES } from '../support/aws-resources';
+import { serviceDynamoDb } from '../support/dynamodb-client';
 
 const harnesses: Harness[] = [];
 
@@ -625,6 +631,33 @@ describe('direct invoke', () => {
       previousStatus: 'RUNNING',
       task: { status: 'PAUSED' },
     });
+  });
+
+  it('reports its own change when DynamoDB wrote it but the answer was lost', async () => {
+    // The first PutItem reaches moto and is written; its answer never comes back (a timeout), so
+    // the client's second attempt meets the item the first one wrote.
+    const real = createHttpTransport();
+    let lost = 0;
+    const answerLostOnce: HttpTransport = async (request) => {
+      const response = await real(request);
+      if (request.headers['x-amz-target']?.endsWith('.PutItem') && lost === 0) {
+        lost += 1;
+        throw new TransportError('timeout');
+      }
+      return response;
+    };
+    const harness = await setup({
+      overrides: { dynamoDb: serviceDynamoDb({ transport: answerLostOnce }) },
+    });
+    await baseline(harness);
+    lost = 0;
+    harness.simulator.setTaskStatus(PROJECT_ID, INSTANCE_ID, TASK_ID, 'PAUSED');
+
+    const output = await harness.invoke({ projectId: PROJECT_ID, ...INPUT });
+
+    expect(lost).toBe(1);
+    expect(output).toMatchObject({ statusChanged: true, previousStatus: 'RUNNING' });
+    expect((await harness.events()).map((e) => e.detail.sequence)).toEqual([2]);
   });
 
   type Row = {

@@ -3,6 +3,7 @@ import {
   UNREADABLE_RESPONSE,
   dynamoDbErrorFrom,
   isConditionalCheckFailed,
+  storesExactly,
 } from '../../lib/aws/dynamodb-error';
 
 describe("DynamoDB's error answers", () => {
@@ -72,5 +73,35 @@ describe("DynamoDB's error answers", () => {
       isConditionalCheckFailed(new DynamoDbError('ValidationException', 'x', 400)),
       isConditionalCheckFailed(lookalike),
     ]).toEqual([true, false, false]);
+  });
+});
+
+describe('storesExactly: whether a refused conditional write met its own item', () => {
+  const ITEM = { pk: { S: 'TASK#x' }, version: { N: '2' }, taskName: { NULL: true as const } };
+  const refused = (item?: Record<string, unknown>) =>
+    new DynamoDbError('ConditionalCheckFailedException', 'no', 400, item as never);
+
+  it('is true for the same attributes and values, as read off the wire', () => {
+    expect(storesExactly(refused(JSON.parse(JSON.stringify(ITEM))), ITEM)).toBe(true);
+  });
+
+  it('is false when a value differs', () => {
+    expect(storesExactly(refused({ ...ITEM, version: { N: '3' } }), ITEM)).toBe(false);
+  });
+
+  it('is false when a value has another type', () => {
+    expect(storesExactly(refused({ ...ITEM, version: { S: '2' } }), ITEM)).toBe(false);
+  });
+
+  it('is false when the stored item has an attribute more', () => {
+    expect(storesExactly(refused({ ...ITEM, marker: { S: 'm' } }), ITEM)).toBe(false);
+  });
+
+  it('is false when the stored item lacks an attribute', () => {
+    expect(storesExactly(refused({ pk: ITEM.pk, version: ITEM.version }), ITEM)).toBe(false);
+  });
+
+  it('is false when the refusal returned no item', () => {
+    expect(storesExactly(refused(), ITEM)).toBe(false);
   });
 });

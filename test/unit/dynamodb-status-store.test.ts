@@ -83,6 +83,7 @@ describe('DynamoDbStatusStore.commitChange', () => {
       TableName: TABLE,
       Item: toItem(REF, change(1)),
       ConditionExpression: 'attribute_not_exists(pk)',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
   });
 
@@ -97,6 +98,7 @@ describe('DynamoDbStatusStore.commitChange', () => {
       ConditionExpression: '#version = :expected',
       ExpressionAttributeNames: { '#version': 'version' },
       ExpressionAttributeValues: { ':expected': { N: '2' } },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
   });
 
@@ -106,6 +108,29 @@ describe('DynamoDbStatusStore.commitChange', () => {
     });
 
     await expect(store.commitChange(REF, change(2))).resolves.toBe(false);
+  });
+
+  it('answers false when the stored item is another observation of the same change', async () => {
+    const theirs = toItem(REF, change(2, { observedAt: '2026-11-23T12:00:00.001Z' }));
+    const { store } = setup(() => {
+      throw new DynamoDbError('ConditionalCheckFailedException', 'no', 400, theirs);
+    });
+
+    await expect(store.commitChange(REF, change(2))).resolves.toBe(false);
+  });
+
+  it('answers true when the stored item is this very change: a lost answer had written it', async () => {
+    const ours = toItem(REF, change(2));
+    const { store } = setup(() => {
+      throw new DynamoDbError(
+        'ConditionalCheckFailedException',
+        'no',
+        400,
+        JSON.parse(JSON.stringify(ours)),
+      );
+    });
+
+    await expect(store.commitChange(REF, change(2))).resolves.toBe(true);
   });
 
   it('reports any other DynamoDB failure as a dependency failure', async () => {
