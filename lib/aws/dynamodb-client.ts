@@ -146,6 +146,7 @@ export class DynamoDbClient {
       try {
         return await this.attempt(operation, body, signal);
       } catch (error) {
+        if (error instanceof DynamoDbError) error.attempt = attempt;
         if (attempt >= this.options.maxAttempts || !isRetryable(error)) throw error;
         await this.clock.sleep(Math.floor(this.random() * RETRY_DELAY_MS), signal);
       }

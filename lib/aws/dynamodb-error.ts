@@ -23,9 +23,12 @@ export class DynamoDbError extends Error {
   override readonly name: string;
   /**
    * The item as stored, when a conditional write asked for it
-   * (`ReturnValuesOnConditionCheckFailure: 'ALL_OLD'`).
+   * (`ReturnValuesOnConditionCheckFailure: 'ALL_OLD'`). Not enumerable: a logger that copies an
+   * error's fields must not write a stored task into the logs.
    */
-  readonly item: Record<string, AttributeValue> | undefined;
+  declare readonly item: Record<string, AttributeValue> | undefined;
+  /** The attempt of the call that got this answer: an earlier one may have been carried out. */
+  attempt = 1;
 
   constructor(
     type: string,
@@ -35,7 +38,7 @@ export class DynamoDbError extends Error {
   ) {
     super(message);
     this.name = type;
-    this.item = item;
+    Object.defineProperty(this, 'item', { value: item, enumerable: false });
   }
 
   get retryable(): boolean {
@@ -48,15 +51,18 @@ export function isConditionalCheckFailed(error: unknown): error is DynamoDbError
 }
 
 /**
- * Whether a refused conditional write met exactly the item it sends, as the refusal returned it
- * (`ReturnValuesOnConditionCheckFailure: 'ALL_OLD'`): the client retries an attempt that timed
- * out, and DynamoDB may have written that attempt all the same.
+ * Whether a conditional write refused on a retry met exactly the item it sends, as the refusal
+ * returned it (`ReturnValuesOnConditionCheckFailure: 'ALL_OLD'`): the client retries an attempt
+ * that timed out, and DynamoDB may have written that attempt all the same. A refusal of the first
+ * attempt is never our own write; on a retry, an identical item written by someone else (same
+ * version, times to the millisecond and task) would pass for ours.
  */
 export function storesExactly(error: DynamoDbError, item: Record<string, AttributeValue>): boolean {
   const stored = error.item;
-  if (stored === undefined) return false;
+  if (error.attempt < 2 || stored === undefined) return false;
   const names = Object.keys(item);
-  // Each value holds one type and its wire form, so its JSON is the same for the same value.
+  // Sound for the values these items hold (strings, NULL, integers written as String(n), which
+  // DynamoDB returns as written), not for sets or decimals it may normalize.
   return (
     Object.keys(stored).length === names.length &&
     names.every((name) => JSON.stringify(stored[name]) === JSON.stringify(item[name]))

@@ -60,7 +60,7 @@ export class DynamoDbHealthStore {
 
   /**
    * Writes the update if nobody wrote since `expectedRevision` was read; false otherwise (true
-   * when the stored item is this very update: an attempt whose answer was lost had written it).
+   * when a retry finds exactly this update stored: the attempt whose answer was lost wrote it).
    */
   async save(ref: TaskRef, update: HealthUpdate, now: number): Promise<boolean> {
     const { health } = update;

@@ -45,8 +45,8 @@ export interface StatusStore {
   ): Promise<Map<string, StoredStatus | DependencyUnavailableError>>;
   /**
    * Writes `change` if the stored version is still `change.version - 1` (no item for version 1);
-   * false when another observer committed first. True also when the stored item is this very
-   * change: an attempt whose answer was lost had written it.
+   * false when another observer committed first. True also when a retry finds exactly this
+   * change stored: the attempt whose answer was lost had written it.
    */
   commitChange(ref: TaskRef, change: StatusChange): Promise<boolean>;
   /** Tasks of an instance this service has a status for, with that status (for discovery). */

@@ -246,6 +246,33 @@ describe('the DynamoDB client: errors', () => {
     expect(received).toHaveLength(1);
   });
 
+  it('names the attempt that got the refusal: the second, after a 5xx', async () => {
+    replies = [
+      json(500, { __type: 'InternalServerError' }),
+      json(400, { __type: 'com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException' }),
+    ];
+    const { dynamoDb } = client();
+
+    const error: unknown = await dynamoDb
+      .putItem({ TableName: 'status', Item: { pk: { S: 'x' } } })
+      .catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ name: 'ConditionalCheckFailedException', attempt: 2 });
+  });
+
+  it('names the first attempt when it got the refusal', async () => {
+    replies = [
+      json(400, { __type: 'com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException' }),
+    ];
+    const { dynamoDb } = client();
+
+    const error: unknown = await dynamoDb
+      .putItem({ TableName: 'status', Item: { pk: { S: 'x' } } })
+      .catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ name: 'ConditionalCheckFailedException', attempt: 1 });
+  });
+
   it('refuses a successful answer that is not JSON', async () => {
     replies = [json(200, '<html>proxy</html>', 'text/html')];
     const { dynamoDb } = client();
@@ -385,6 +412,15 @@ describe('the DynamoDB client: retries', () => {
 
     await expect(dynamoDb.getItem(GET_INPUT)).rejects.toThrow(RangeError);
     expect(attempts).toBe(1);
+  });
+
+  it('passes a failure that is not an answer through untouched, even a frozen one', async () => {
+    const failure = Object.freeze(new RangeError('a bug, not an outage'));
+    const { dynamoDb } = client({ transport: () => Promise.reject(failure) });
+
+    const error: unknown = await dynamoDb.getItem(GET_INPUT).catch((e: unknown) => e);
+
+    expect(error).toBe(failure);
   });
 
   it('does not retry an error that only looks like a transport failure', async () => {

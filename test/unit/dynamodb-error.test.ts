@@ -25,6 +25,16 @@ describe("DynamoDB's error answers", () => {
     ]);
   });
 
+  it('keep the returned item out of their enumerable fields, where a logger would copy it', () => {
+    const error = new DynamoDbError('ConditionalCheckFailedException', 'no', 400, {
+      task: { S: 'stored task' },
+    });
+
+    expect(error.item).toEqual({ task: { S: 'stored task' } });
+    expect(Object.keys(error)).not.toContain('item');
+    expect(JSON.stringify(error)).not.toContain('stored task');
+  });
+
   it.each([
     ['a body that is not JSON', 'Service Unavailable'],
     ['JSON null', 'null'],
@@ -78,11 +88,22 @@ describe("DynamoDB's error answers", () => {
 
 describe('storesExactly: whether a refused conditional write met its own item', () => {
   const ITEM = { pk: { S: 'TASK#x' }, version: { N: '2' }, taskName: { NULL: true as const } };
-  const refused = (item?: Record<string, unknown>) =>
-    new DynamoDbError('ConditionalCheckFailedException', 'no', 400, item as never);
+  /** The refusal of a retry (the second attempt), returning `item` as stored. */
+  const refused = (item?: Record<string, unknown>) => {
+    const error = new DynamoDbError('ConditionalCheckFailedException', 'no', 400, item as never);
+    error.attempt = 2;
+    return error;
+  };
 
-  it('is true for the same attributes and values, as read off the wire', () => {
+  it('is true on a retry for the same attributes and values, as read off the wire', () => {
     expect(storesExactly(refused(JSON.parse(JSON.stringify(ITEM))), ITEM)).toBe(true);
+  });
+
+  it('is false on the first attempt, whose refusal can only be another writer', () => {
+    const first = refused(ITEM);
+    first.attempt = 1;
+
+    expect(storesExactly(first, ITEM)).toBe(false);
   });
 
   it('is false when a value differs', () => {

@@ -28,8 +28,11 @@ function storeAnswering(answer: () => unknown = () => ({})) {
   return { store: new DynamoDbHealthStore(client, TABLE), inputs };
 }
 
-const refusedWith = (item?: object) => () => {
-  throw new DynamoDbError('ConditionalCheckFailedException', 'no', 400, item as never);
+/** The refusal of a conditional write's second attempt, returning `item` as stored. */
+const refusedOnRetry = (item: object) => () => {
+  const error = new DynamoDbError('ConditionalCheckFailedException', 'no', 400, item as never);
+  error.attempt = 2;
+  throw error;
 };
 
 describe('DynamoDbHealthStore.save', () => {
@@ -50,16 +53,16 @@ describe('DynamoDbHealthStore.save', () => {
     ]);
   });
 
-  it('answers false when another poll wrote first', async () => {
+  it('answers false when a retry meets what another poll wrote', async () => {
     const theirs = toItem(REF, UPDATE, NOW + 1);
-    const { store } = storeAnswering(refusedWith(theirs));
+    const { store } = storeAnswering(refusedOnRetry(theirs));
 
     await expect(store.save(REF, UPDATE, NOW)).resolves.toBe(false);
   });
 
-  it('answers true when the stored item is this very update: a lost answer had written it', async () => {
+  it('answers true when a retry meets this very update: a lost answer had written it', async () => {
     const ours = JSON.parse(JSON.stringify(toItem(REF, UPDATE, NOW))) as object;
-    const { store } = storeAnswering(refusedWith(ours));
+    const { store } = storeAnswering(refusedOnRetry(ours));
 
     await expect(store.save(REF, UPDATE, NOW)).resolves.toBe(true);
   });

@@ -1,4 +1,4 @@
-import type { BatchGetItemInput } from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, BatchGetItemInput } from '@aws-sdk/client-dynamodb';
 import type { DynamoDbClient } from '../../lib/aws/dynamodb-client';
 import { DynamoDbError } from '../../lib/aws/dynamodb-error';
 import {
@@ -66,6 +66,13 @@ const storedItem = (status = 'RUNNING', version = '4') => ({
   observedAt: { S: '2026-11-23T11:00:00.000Z' },
 });
 
+/** The refusal of a conditional write's second attempt, returning `item` as stored. */
+function refusedOnRetry(item: Record<string, AttributeValue>): DynamoDbError {
+  const error = new DynamoDbError('ConditionalCheckFailedException', 'no', 400, item);
+  error.attempt = 2;
+  return error;
+}
+
 const failWith = (name: string) => () => {
   throw Object.assign(new Error(name), { name });
 };
@@ -110,24 +117,19 @@ describe('DynamoDbStatusStore.commitChange', () => {
     await expect(store.commitChange(REF, change(2))).resolves.toBe(false);
   });
 
-  it('answers false when the stored item is another observation of the same change', async () => {
+  it('answers false when a retry meets another observation of the same change', async () => {
     const theirs = toItem(REF, change(2, { observedAt: '2026-11-23T12:00:00.001Z' }));
     const { store } = setup(() => {
-      throw new DynamoDbError('ConditionalCheckFailedException', 'no', 400, theirs);
+      throw refusedOnRetry(theirs);
     });
 
     await expect(store.commitChange(REF, change(2))).resolves.toBe(false);
   });
 
-  it('answers true when the stored item is this very change: a lost answer had written it', async () => {
-    const ours = toItem(REF, change(2));
+  it('answers true when a retry meets this very change: a lost answer had written it', async () => {
+    const ours = JSON.parse(JSON.stringify(toItem(REF, change(2)))) as Record<string, never>;
     const { store } = setup(() => {
-      throw new DynamoDbError(
-        'ConditionalCheckFailedException',
-        'no',
-        400,
-        JSON.parse(JSON.stringify(ours)),
-      );
+      throw refusedOnRetry(ours);
     });
 
     await expect(store.commitChange(REF, change(2))).resolves.toBe(true);
