@@ -246,31 +246,21 @@ describe('the DynamoDB client: errors', () => {
     expect(received).toHaveLength(1);
   });
 
-  it('names the attempt that got the refusal: the second, after a 5xx', async () => {
-    replies = [
-      json(500, { __type: 'InternalServerError' }),
-      json(400, { __type: 'com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException' }),
-    ];
-    const { dynamoDb } = client();
-
-    const error: unknown = await dynamoDb
-      .putItem({ TableName: 'status', Item: { pk: { S: 'x' } } })
-      .catch((e: unknown) => e);
-
-    expect(error).toMatchObject({ name: 'ConditionalCheckFailedException', attempt: 2 });
+  const REFUSED = json(400, {
+    __type: 'com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException',
   });
-
-  it('names the first attempt when it got the refusal', async () => {
-    replies = [
-      json(400, { __type: 'com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException' }),
-    ];
+  it.each([
+    ['the first, when it got the refusal', [REFUSED], 1],
+    ['the second, after a 5xx', [json(500, { __type: 'InternalServerError' }), REFUSED], 2],
+  ])('names the attempt that got the refusal: %s', async (_case, answers, attempt) => {
+    replies = answers;
     const { dynamoDb } = client();
 
     const error: unknown = await dynamoDb
       .putItem({ TableName: 'status', Item: { pk: { S: 'x' } } })
       .catch((e: unknown) => e);
 
-    expect(error).toMatchObject({ name: 'ConditionalCheckFailedException', attempt: 1 });
+    expect(error).toMatchObject({ name: 'ConditionalCheckFailedException', attempt });
   });
 
   it('refuses a successful answer that is not JSON', async () => {
