@@ -31,7 +31,8 @@ const toMoto = oneAtATime();
 /**
  * The service's own DynamoDB client as the containers create it, for the moto the integration
  * globalSetup started (its AWS_* variables); `endpoint` aims it elsewhere (a port nobody listens
- * on, a black hole) and `transport` answers in its place: neither queues writes. Unit tests get dummy credentials and region.
+ * on, a black hole) and `transport` answers in its place: neither queues writes. Unit tests get
+ * dummy credentials and region.
  */
 export function serviceDynamoDb(
   options: { endpoint?: string } & Partial<DynamoDbClientSettings> = {},
