@@ -5,6 +5,7 @@ import {
   isConditionalCheckFailed,
   storesExactly,
 } from '../../lib/aws/dynamodb-error';
+import { refusedWrite } from './conditional-refusal';
 
 describe("DynamoDB's error answers", () => {
   it('are named after the error type, with the message and the returned item', () => {
@@ -88,41 +89,32 @@ describe("DynamoDB's error answers", () => {
 
 describe('storesExactly: whether a refused conditional write met its own item', () => {
   const ITEM = { pk: { S: 'TASK#x' }, version: { N: '2' }, taskName: { NULL: true as const } };
-  /** The refusal of a retry (the second attempt), returning `item` as stored. */
-  const refused = (item?: Record<string, unknown>) => {
-    const error = new DynamoDbError('ConditionalCheckFailedException', 'no', 400, item as never);
-    error.attempt = 2;
-    return error;
-  };
 
   it('is true on a retry for the same attributes and values, as read off the wire', () => {
-    expect(storesExactly(refused(JSON.parse(JSON.stringify(ITEM))), ITEM)).toBe(true);
+    expect(storesExactly(refusedWrite(JSON.parse(JSON.stringify(ITEM))), ITEM)).toBe(true);
   });
 
   it('is false on the first attempt, whose refusal can only be another writer', () => {
-    const first = refused(ITEM);
-    first.attempt = 1;
-
-    expect(storesExactly(first, ITEM)).toBe(false);
+    expect(storesExactly(refusedWrite(ITEM, 1), ITEM)).toBe(false);
   });
 
   it('is false when a value differs', () => {
-    expect(storesExactly(refused({ ...ITEM, version: { N: '3' } }), ITEM)).toBe(false);
+    expect(storesExactly(refusedWrite({ ...ITEM, version: { N: '3' } }), ITEM)).toBe(false);
   });
 
   it('is false when a value has another type', () => {
-    expect(storesExactly(refused({ ...ITEM, version: { S: '2' } }), ITEM)).toBe(false);
+    expect(storesExactly(refusedWrite({ ...ITEM, version: { S: '2' } }), ITEM)).toBe(false);
   });
 
   it('is false when the stored item has an attribute more', () => {
-    expect(storesExactly(refused({ ...ITEM, marker: { S: 'm' } }), ITEM)).toBe(false);
+    expect(storesExactly(refusedWrite({ ...ITEM, marker: { S: 'm' } }), ITEM)).toBe(false);
   });
 
   it('is false when the stored item lacks an attribute', () => {
-    expect(storesExactly(refused({ pk: ITEM.pk, version: ITEM.version }), ITEM)).toBe(false);
+    expect(storesExactly(refusedWrite({ pk: ITEM.pk, version: ITEM.version }), ITEM)).toBe(false);
   });
 
   it('is false when the refusal returned no item', () => {
-    expect(storesExactly(refused(), ITEM)).toBe(false);
+    expect(storesExactly(refusedWrite(), ITEM)).toBe(false);
   });
 });

@@ -3,6 +3,7 @@ import { DynamoDbError } from '../../lib/aws/dynamodb-error';
 import { DynamoDbHealthStore, toItem } from '../../lib/health/health-store';
 import { HEALTHY, type HealthUpdate } from '../../lib/health/task-health';
 import type { TaskRef } from '../../lib/task-ref';
+import { refusedWrite } from './conditional-refusal';
 
 const TABLE = 'status-table';
 const REF: TaskRef = {
@@ -28,13 +29,6 @@ function storeAnswering(answer: () => unknown = () => ({})) {
   return { store: new DynamoDbHealthStore(client, TABLE), inputs };
 }
 
-/** The refusal of a conditional write's second attempt, returning `item` as stored. */
-const refusedOnRetry = (item: object) => () => {
-  const error = new DynamoDbError('ConditionalCheckFailedException', 'no', 400, item as never);
-  error.attempt = 2;
-  throw error;
-};
-
 describe('DynamoDbHealthStore.save', () => {
   it('writes over the revision it read, asking for the stored item on refusal', async () => {
     const { store, inputs } = storeAnswering();
@@ -55,14 +49,18 @@ describe('DynamoDbHealthStore.save', () => {
 
   it('answers false when a retry meets what another poll wrote', async () => {
     const theirs = toItem(REF, UPDATE, NOW + 1);
-    const { store } = storeAnswering(refusedOnRetry(theirs));
+    const { store } = storeAnswering(() => {
+      throw refusedWrite(theirs);
+    });
 
     await expect(store.save(REF, UPDATE, NOW)).resolves.toBe(false);
   });
 
   it('answers true when a retry meets this very update: a lost answer had written it', async () => {
-    const ours = JSON.parse(JSON.stringify(toItem(REF, UPDATE, NOW))) as object;
-    const { store } = storeAnswering(refusedOnRetry(ours));
+    const ours = JSON.parse(JSON.stringify(toItem(REF, UPDATE, NOW))) as Record<string, never>;
+    const { store } = storeAnswering(() => {
+      throw refusedWrite(ours);
+    });
 
     await expect(store.save(REF, UPDATE, NOW)).resolves.toBe(true);
   });

@@ -1,4 +1,4 @@
-import type { AttributeValue, BatchGetItemInput } from '@aws-sdk/client-dynamodb';
+import type { BatchGetItemInput } from '@aws-sdk/client-dynamodb';
 import type { DynamoDbClient } from '../../lib/aws/dynamodb-client';
 import { DynamoDbError } from '../../lib/aws/dynamodb-error';
 import {
@@ -9,6 +9,7 @@ import {
   type StatusChange,
 } from '../../lib/status/status-store';
 import type { TaskRef } from '../../lib/task-ref';
+import { refusedWrite } from './conditional-refusal';
 
 const TABLE = 'status-table';
 const REF: TaskRef = {
@@ -66,13 +67,6 @@ const storedItem = (status = 'RUNNING', version = '4') => ({
   observedAt: { S: '2026-11-23T11:00:00.000Z' },
 });
 
-/** The refusal of a conditional write's second attempt, returning `item` as stored. */
-function refusedOnRetry(item: Record<string, AttributeValue>): DynamoDbError {
-  const error = new DynamoDbError('ConditionalCheckFailedException', 'no', 400, item);
-  error.attempt = 2;
-  return error;
-}
-
 const failWith = (name: string) => () => {
   throw Object.assign(new Error(name), { name });
 };
@@ -120,7 +114,7 @@ describe('DynamoDbStatusStore.commitChange', () => {
   it('answers false when a retry meets another observation of the same change', async () => {
     const theirs = toItem(REF, change(2, { observedAt: '2026-11-23T12:00:00.001Z' }));
     const { store } = setup(() => {
-      throw refusedOnRetry(theirs);
+      throw refusedWrite(theirs);
     });
 
     await expect(store.commitChange(REF, change(2))).resolves.toBe(false);
@@ -129,7 +123,7 @@ describe('DynamoDbStatusStore.commitChange', () => {
   it('answers true when a retry meets this very change: a lost answer had written it', async () => {
     const ours = JSON.parse(JSON.stringify(toItem(REF, change(2)))) as Record<string, never>;
     const { store } = setup(() => {
-      throw refusedOnRetry(ours);
+      throw refusedWrite(ours);
     });
 
     await expect(store.commitChange(REF, change(2))).resolves.toBe(true);
